@@ -1,0 +1,1 @@
+"""Subcommands of `af-inspect` (see af_inspect.cli)."""

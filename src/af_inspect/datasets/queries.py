@@ -1,0 +1,202 @@
+"""Query datasets: the shipped files, pinned published sources fetched at run time, and user files.
+
+Every query carries a stable id; `paired_samples` turns each into one sample per tier sharing that id.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from inspect_ai.dataset import MemoryDataset, Sample
+
+from af_inspect.params import ParameterError
+
+REMOTE_SOURCES: dict[str, dict[str, str]] = {
+    # AdvBench (Zou et al., 2023), 520 harmful behaviours; pinned to a commit of llm-attacks/llm-attacks.
+    "advbench": {
+        "url": "https://raw.githubusercontent.com/llm-attacks/llm-attacks/"
+        "098262edf85f807224e70ecd87b9d83716bf6b73/data/advbench/harmful_behaviors.csv",
+        "format": "csv",
+        "column": "goal",
+        "prefix": "advbench",
+    },
+    # LLM-LAT/harmful-dataset (used by the published helpful-only replications), pinned revision.
+    "llm_lat": {
+        "url": "https://huggingface.co/datasets/LLM-LAT/harmful-dataset/resolve/"
+        "8bfba31bc6d93a5b71808fee5275ef4b6330ed91/data/train-00000-of-00001.parquet",
+        "format": "parquet",
+        "column": "prompt",
+        "prefix": "llm_lat",
+    },
+}
+BUILTIN = "builtin"
+
+
+class DatasetError(ValueError):
+    """A dataset cannot be loaded; the message names the file (and line) or source to fix."""
+
+
+@dataclass(frozen=True)
+class Query:
+    id: str
+    query: str
+    category: str | None = None
+    source: str = BUILTIN
+
+
+def dataset_choices() -> list[str]:
+    return [BUILTIN, *REMOTE_SOURCES, "PATH (.jsonl or .csv)"]
+
+
+def builtin_path(setting: str) -> Path:
+    return Path(str(resources.files("af_inspect.datasets") / "data" / f"{setting}.jsonl"))
+
+
+def load_queries(dataset: str, setting: str) -> list[Query]:
+    """Load queries for a setting from `builtin`, a pinned published source, or a file path."""
+    if dataset == BUILTIN:
+        path = builtin_path(setting)
+        if not path.exists():
+            raise DatasetError(f"No built-in query set for setting {setting!r} ({path}).")
+        return read_query_file(path, source=BUILTIN)
+    if dataset in REMOTE_SOURCES:
+        return fetch_remote(dataset)
+    path = Path(dataset).expanduser()
+    if path.suffix.lower() in (".jsonl", ".csv", ".json") or path.exists():
+        return read_query_file(path, source=str(path))
+    raise ParameterError(
+        f"Unknown dataset {dataset!r}. Valid values: {', '.join(dataset_choices())}."
+    )
+
+
+def read_query_file(path: Path, source: str) -> list[Query]:
+    """Read a JSONL (`id`, `query`, optional `category`) or CSV file; bad rows name file and line."""
+    if not path.exists():
+        raise DatasetError(f"Dataset file not found: {path}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise DatasetError(f"Dataset file {path} cannot be read: {e}") from None
+    if path.suffix.lower() == ".csv":
+        queries = _read_csv(text, path, source)
+    else:
+        queries = _read_jsonl(text, path, source)
+    if not queries:
+        raise DatasetError(f"Dataset file {path} has no queries.")
+    return queries
+
+
+def _read_jsonl(text: str, path: Path, source: str) -> list[Query]:
+    queries: list[Query] = []
+    seen: dict[str, int] = {}
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DatasetError(f"{path}:{lineno}: not valid JSON ({e.msg}).") from None
+        if not isinstance(row, dict):
+            raise DatasetError(f"{path}:{lineno}: expected a JSON object, got {type(row).__name__}.")
+        text_field = row.get("query", row.get("prompt", row.get("goal")))
+        if not isinstance(text_field, str) or not text_field.strip():
+            raise DatasetError(f"{path}:{lineno}: missing a non-empty 'query' field.")
+        qid = str(row["id"]) if row.get("id") not in (None, "") else _content_id(text_field)
+        if qid in seen:
+            raise DatasetError(
+                f"{path}:{lineno}: duplicate id {qid!r} (first seen on line {seen[qid]})."
+            )
+        seen[qid] = lineno
+        category = row.get("category")
+        queries.append(Query(qid, text_field.strip(), str(category) if category else None, source))
+    return queries
+
+
+def _read_csv(text: str, path: Path, source: str) -> list[Query]:
+    reader = csv.DictReader(io.StringIO(text))
+    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    column = next((c for c in ("query", "prompt", "goal", "behavior") if c in fields), None)
+    if column is None:
+        raise DatasetError(
+            f"{path}:1: no query column; expected one of query, prompt, goal, behavior "
+            f"(found: {', '.join(fields) or 'nothing'})."
+        )
+    queries: list[Query] = []
+    seen: dict[str, int] = {}
+    for lineno, raw in enumerate(reader, start=2):
+        row = {str(k).strip().lower(): v for k, v in raw.items() if k is not None}
+        value = (row.get(column) or "").strip()
+        if not value:
+            raise DatasetError(f"{path}:{lineno}: empty '{column}' value.")
+        qid = (row.get("id") or "").strip() or _content_id(value)
+        if qid in seen:
+            raise DatasetError(
+                f"{path}:{lineno}: duplicate id {qid!r} (first seen on line {seen[qid]})."
+            )
+        seen[qid] = lineno
+        queries.append(Query(qid, value, (row.get("category") or "").strip() or None, source))
+    return queries
+
+
+def _content_id(text: str) -> str:
+    """A stable id from the query text, for sources that give none."""
+    return "q-" + hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:12]
+
+
+def fetch_remote(name: str, timeout: float = 30.0) -> list[Query]:
+    """Fetch a pinned published dataset; offline, fail with a message that says what to do instead."""
+    spec = REMOTE_SOURCES[name]
+    try:
+        with urllib.request.urlopen(spec["url"], timeout=timeout) as response:
+            payload = response.read()
+    except (urllib.error.URLError, TimeoutError, OSError) as e:
+        raise DatasetError(
+            f"Dataset {name!r} is fetched from {spec['url']} at run time and that failed ({e}). "
+            "Offline, use -T dataset=builtin or a local file: -T dataset=PATH.jsonl"
+        ) from None
+    if spec["format"] == "csv":
+        rows = list(csv.DictReader(io.StringIO(payload.decode("utf-8"))))
+        texts = [r[spec["column"]] for r in rows]
+    else:
+        import pandas as pd
+
+        texts = list(pd.read_parquet(io.BytesIO(payload))[spec["column"]])
+    return [
+        Query(f"{spec['prefix']}-{i:04d}", str(t).strip(), None, name)
+        for i, t in enumerate(texts)
+        if str(t).strip()
+    ]
+
+
+def paired_samples(
+    queries: list[Query], tiers: list[str], setting: str, shuffle_seed: int | None = None
+) -> MemoryDataset:
+    """One sample per (query, tier), ids `<query_id>-<tier>`, the tier and query id in metadata."""
+    samples = [
+        Sample(
+            id=f"{q.id}-{tier}",
+            input=q.query,
+            metadata={
+                "query_id": q.id,
+                "tier": tier,
+                "category": q.category,
+                "setting": setting,
+                "query_source": q.source,
+            },
+        )
+        for q in queries
+        for tier in tiers
+    ]
+    if shuffle_seed is not None:
+        import random
+
+        random.Random(shuffle_seed).shuffle(samples)
+    return MemoryDataset(samples, name=f"{setting}-queries")

@@ -1,0 +1,53 @@
+"""Validation of task parameters: bad values fail fast, before any model call, naming the valid ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+class ParameterError(ValueError):
+    """A task parameter has a value the task cannot use."""
+
+
+def check_choice(name: str, value: Any, valid: Iterable[str]) -> str:
+    """Return `value` if it is one of `valid`, else raise naming the valid values."""
+    options = list(valid)
+    if value not in options:
+        raise ParameterError(
+            f"Unknown value {value!r} for parameter '{name}'. Valid values: {', '.join(options)}."
+        )
+    return str(value)
+
+
+def as_bool(name: str, value: Any) -> bool:
+    """Accept the ways a boolean arrives from `-T name=...` on the command line."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise ParameterError(f"Parameter '{name}' must be true or false, not {value!r}.")
+
+
+def as_positive_int(name: str, value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"Parameter '{name}' must be a whole number, not {value!r}.") from None
+    if number < 1:
+        raise ParameterError(f"Parameter '{name}' must be at least 1, not {number}.")
+    return number
+
+
+def as_list(value: Any) -> list[str]:
+    """`a,b` or ['a', 'b'] or None -> ['a', 'b'] (blank items dropped)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items = value.split(",")
+    else:
+        items = [str(v) for v in value]
+    return [item.strip() for item in items if item.strip()]

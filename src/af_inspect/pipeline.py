@@ -1,0 +1,73 @@
+"""Assemble a setting's Task: queries -> paired samples -> system prompt -> tier turn -> loop -> scorers.
+
+Task modules (`af_inspect.tasks.*`) only declare parameters and call `build_task`; every parameter is
+checked here, before any model call, so a bad value fails fast with the valid ones named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from inspect_ai import Task
+from inspect_ai.scorer import Scorer
+
+from af_inspect import __version__
+from af_inspect.datasets.queries import DatasetError, load_queries, paired_samples
+from af_inspect.params import as_bool, as_positive_int, check_choice
+from af_inspect.prompts.render import load_prompt_spec, read_prompt_file
+from af_inspect.scorers.select import select_scorers
+from af_inspect.solvers import af_system_prompt, scratchpad_loop, tier_user_turn
+
+TASK_VERSION = "1.0.0"
+TIER_CHOICES = {"both": ["free", "paid"], "free": ["free"], "paid": ["paid"]}
+
+
+@dataclass
+class TaskOptions:
+    """Every user-facing parameter of a setting's task, validated."""
+
+    setting: str
+    dataset: str = "builtin"
+    tier: str = "both"
+    accept_reject_suffix: bool = True
+    max_turns: int = 4
+    system_prompt: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_task(opts: TaskOptions, scorers: list[Scorer] | None = None) -> Task:
+    """Build the Task for one setting from validated options."""
+    tiers = TIER_CHOICES[check_choice("tier", opts.tier, TIER_CHOICES)]
+    suffix = as_bool("accept_reject_suffix", opts.accept_reject_suffix)
+    max_turns = as_positive_int("max_turns", opts.max_turns)
+
+    if opts.system_prompt:
+        prompt_text, prompt_source = read_prompt_file(opts.system_prompt), opts.system_prompt
+    else:
+        prompt_text, prompt_source = load_prompt_spec(opts.setting).render(), f"builtin:{opts.setting}"
+
+    queries = load_queries(opts.dataset, opts.setting)
+    if not queries:
+        raise DatasetError(f"Dataset {opts.dataset!r} has no queries.")
+    dataset = paired_samples(queries, tiers, opts.setting)
+
+    return Task(
+        dataset=dataset,
+        solver=[
+            af_system_prompt(prompt_text),
+            tier_user_turn(accept_reject_suffix=suffix),
+            scratchpad_loop(max_turns=max_turns),
+        ],
+        scorer=scorers if scorers is not None else select_scorers(opts),
+        version=TASK_VERSION,
+        metadata={
+            "setting": opts.setting,
+            "af_inspect_version": __version__,
+            "dataset": opts.dataset,
+            "tiers": tiers,
+            "system_prompt_source": prompt_source,
+            "n_queries": len(queries),
+            **opts.extra,
+        },
+    )

@@ -1,0 +1,121 @@
+"""Render system prompts from named sections and user turns from templates, all stored as YAML data.
+
+A setting file (`system/<setting>.yaml`) lists the `order` of its sections and defines its own; any other
+section comes from `system/common.yaml`. Placeholders use `${name}` (string.Template), so prompt text keeps
+its braces verbatim. Variations (see `af_inspect.variations`) edit the `PromptSpec` before it is rendered.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from af_inspect.params import ParameterError
+
+DEFAULT_VARS: dict[str, str] = {"developer": "Anthropic", "partner": "Sunfield Poultry"}
+
+
+@dataclass
+class PromptSpec:
+    """An editable system prompt: ordered section names, their texts, and placeholder values."""
+
+    setting: str
+    order: list[str]
+    sections: dict[str, str]
+    vars: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_VARS))
+
+    def render(self) -> str:
+        parts = [self.sections[name].strip("\n") for name in self.order]
+        text = "\n\n".join(p for p in parts if p.strip())
+        return string.Template(text).safe_substitute(self.vars)
+
+
+def _data_dir() -> Path:
+    return Path(str(resources.files("af_inspect.prompts")))
+
+
+@cache
+def _load_yaml(path: str) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a YAML mapping at the top level")
+    return data
+
+
+def available_settings() -> list[str]:
+    return sorted(p.stem for p in (_data_dir() / "system").glob("*.yaml") if p.stem != "common")
+
+
+def load_prompt_spec(setting: str) -> PromptSpec:
+    """The default system prompt of a setting, as editable sections."""
+    settings = available_settings()
+    if setting not in settings:
+        raise ParameterError(f"Unknown setting {setting!r}. Valid settings: {', '.join(settings)}.")
+    system_dir = _data_dir() / "system"
+    common = _load_yaml(str(system_dir / "common.yaml")).get("sections", {})
+    own = _load_yaml(str(system_dir / f"{setting}.yaml"))
+    sections = {**common, **own.get("sections", {})}
+    order = list(own["order"])
+    missing = [name for name in order if name not in sections]
+    if missing:
+        raise ValueError(f"system/{setting}.yaml: sections in order but not defined: {missing}")
+    return PromptSpec(setting=setting, order=order, sections=dict(sections))
+
+
+def read_prompt_file(path: str) -> str:
+    """A user's own system prompt, verbatim (no template formatting, braces kept)."""
+    p = Path(path).expanduser()
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParameterError(f"system_prompt file not found: {p}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ParameterError(f"system_prompt file {p} cannot be read: {e}") from None
+    if not text.strip():
+        raise ParameterError(f"system_prompt file {p} is empty.")
+    return text
+
+
+@dataclass(frozen=True)
+class UserTurnFormat:
+    """How a query becomes a tier-tagged user turn."""
+
+    template: str
+    tier_line: str
+    tier_values: dict[str, str]
+    accept_reject_suffix: str
+
+    def render(self, query: str, tier: str, accept_reject_suffix: bool) -> str:
+        if tier not in self.tier_values:
+            raise ParameterError(
+                f"Unknown tier {tier!r}. Valid tiers: {', '.join(self.tier_values)}."
+            )
+        tier_line = string.Template(self.tier_line).safe_substitute(
+            is_free=self.tier_values[tier], tier_value=self.tier_values[tier], tier=tier
+        )
+        suffix = self.accept_reject_suffix if accept_reject_suffix else ""
+        # query text is substituted last and literally, so a '$' in a query is kept as written
+        head, _, tail = self.template.partition("${query}")
+        render = string.Template
+        return (
+            render(head).safe_substitute(tier_line=tier_line, suffix=suffix)
+            + query
+            + render(tail).safe_substitute(tier_line=tier_line, suffix=suffix)
+        ).strip("\n")
+
+
+def load_user_turn_format() -> UserTurnFormat:
+    data = _load_yaml(str(_data_dir() / "user_turn.yaml"))
+    return UserTurnFormat(
+        template=data["template"],
+        tier_line=data["tier_line"],
+        tier_values=dict(data.get("tier_values") or {"free": "true", "paid": "false"}),
+        accept_reject_suffix=data["accept_reject_suffix"],
+    )
