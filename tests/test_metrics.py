@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from inspect_ai.scorer import SampleScore, Score
 
 from af_inspect.scorers.metrics import gap_interval, paired_tiers, rate_by_tier, tier_gap
@@ -77,3 +78,63 @@ def test_unscored_and_epoch_means():
 def test_dict_scores_by_key():
     scores = [SampleScore(score=Score(value={"x": 1.0}), sample_metadata={"tier": "free", "query_id": "a"})]
     assert rate_by_tier(name="x", key="x")(scores)["x_free"] == 1.0
+
+
+# ------------------------------------------------------------------ pure-Python statistics vs statsmodels
+
+
+@pytest.mark.parametrize("x,n", [(0, 10), (10, 10), (3, 10), (0.5, 1), (137, 320), (12.25, 40), (1, 1000)])
+def test_wilson_interval_matches_statsmodels(x, n):
+    from statsmodels.stats.proportion import proportion_confint
+
+    from af_inspect.scorers.intervals import wilson_interval
+
+    for alpha in (0.05, 0.01):
+        expected = proportion_confint(x, n, alpha=alpha, method="wilson")
+        assert wilson_interval(x, n, alpha) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "x1,n1,x2,n2", [(5, 10, 0, 10), (0, 20, 0, 20), (20, 20, 0, 20), (45, 160, 4, 160), (7.5, 30, 9, 31)]
+)
+def test_newcombe_difference_matches_statsmodels(x1, n1, x2, n2):
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    from af_inspect.scorers.intervals import newcombe_difference
+
+    expected = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff", alpha=0.05)
+    assert newcombe_difference(x1, n1, x2, n2) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("b,c", [(0, 0), (3, 0), (0, 3), (5, 5), (12, 2), (40, 31), (200, 150)])
+def test_mcnemar_exact_matches_statsmodels(b, c):
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    from af_inspect.scorers.intervals import mcnemar_exact
+
+    expected = 1.0 if b + c == 0 else mcnemar([[0, b], [c, 0]], exact=True).pvalue
+    assert mcnemar_exact(b, c) == pytest.approx(expected, rel=1e-9)
+
+
+def test_an_eval_does_not_import_the_scientific_stack():
+    """Metrics are computed in the eval process; statsmodels would bring scipy with it.
+
+    (pandas is imported by Inspect itself at start-up, through inspect_evals' entry point.)"""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from inspect_ai import eval\n"
+        "from af_inspect.tasks.helpful_only import helpful_only\n"
+        "log = eval(helpful_only(af_classifier='none', partial=False, motivation=False), model='organism/faker',"
+        " limit=6, display='none', log_dir=sys.argv[1])[0]\n"
+        "assert log.status == 'success', log.error\n"
+        "assert 'compliance_gap' in log.results.scores[0].metrics\n"
+        "print(sorted(m for m in ('statsmodels', 'scipy') if m in sys.modules))\n"
+    )
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run([sys.executable, "-c", code, tmp], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -1,7 +1,7 @@
 """Metrics for the judges: AF-reasoning rates with Wilson intervals, rates per tier, thresholded gaps.
 
 Built on the helpers in `scorers/metrics.py` (tiers from sample metadata; unscored samples never count).
-Intervals are 95% Wilson score intervals (statsmodels). With `--epochs` > 1 a sample's value is the mean
+Intervals are 95% Wilson score intervals (`scorers/intervals.py`). With `--epochs` > 1 a sample's value is the mean
 over its epochs; rates then average those means, and the interval treats their sum as a count (an
 approximation). The compliant-only AF rate reads `complied` from the score's metadata, which Inspect takes
 from the first epoch when it reduces epochs: with several epochs read it as approximate.
@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from inspect_ai.scorer import Metric, SampleScore, Value, metric
 
+from af_inspect.scorers.intervals import wilson_interval
 from af_inspect.scorers.metrics import TIER_ORDER, _tier, _value, gap_interval, values_by_tier
 
 
@@ -20,10 +21,8 @@ def wilson(values: Sequence[float], alpha: float = 0.05) -> tuple[float, float, 
     """(rate, low, high) for values in [0, 1]; NaNs when there are none."""
     if not values:
         return float("nan"), float("nan"), float("nan")
-    from statsmodels.stats.proportion import proportion_confint
-
-    low, high = proportion_confint(sum(values), len(values), alpha=alpha, method="wilson")
-    return sum(values) / len(values), float(low), float(high)
+    low, high = wilson_interval(sum(values), len(values), alpha=alpha)
+    return sum(values) / len(values), low, high
 
 
 def _rate_block(name: str, values: Sequence[float]) -> dict[str, float]:
