@@ -123,6 +123,15 @@ def test_explicit_caching_of_a_prefix_inside_a_message_only_costs_writes():
     assert c.input == pytest.approx(20000 * 12.5 / MT)
 
 
+def test_explicit_caching_of_votes_sent_one_after_the_first_writes_once_per_prompt():
+    """20 votes per transcript, one request each: the first writes the prompt, the other 19 read it."""
+    g = _group(role="grader", requests=10 * 20, input_tokens=10 * 20 * 2000, repeats=20)
+    c = costs.price_group(g, _price("explicit"), prompt_cache=True, batch=False)
+    assert c.input == pytest.approx(10 * (2000 * 12.5 + 19 * 2000 * 1.0) / MT)
+    uncached = costs.price_group(g, _price("explicit"), prompt_cache=False, batch=False)
+    assert c.input < 0.2 * uncached.input
+
+
 def test_short_prompts_are_not_cached():
     g = _group(input_tokens=10 * 800, prefix_tokens=700, prefix_is_message=True)
     for style in ("automatic", "explicit"):
@@ -229,6 +238,9 @@ def test_anthropic_grader_has_no_num_choices_lever(small_task, table):
     )
     assert d.grader_requests == nc.grader_requests
     assert d.cost.total == pytest.approx(nc.cost.total)
+    # with votes one request each, caching now saves on the grader too (the first vote warms the cache)
+    nocache = rows["without prompt caching"]
+    assert d.cost.grader.input < 0.5 * nocache.cost.grader.input
 
 
 # ------------------------------------------------------------------------------------------ CLI

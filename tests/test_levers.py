@@ -11,6 +11,7 @@ import hashlib
 import json
 import random
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -52,6 +53,8 @@ class FakeProvider:
         self.lock = threading.Lock()
         self.judge = OrganismJudge(seed=1)
         self.model_answer = model_answer
+        self.grader_delay = 0.0
+        """Seconds a grader answer takes (so that requests sent together overlap)."""
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -60,7 +63,11 @@ class FakeProvider:
 
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                arrived = time.monotonic()
                 reply = provider.handle(self.path, body)
+                with provider.lock:
+                    provider.requests[-1]["arrived"] = arrived
+                    provider.requests[-1]["answered"] = time.monotonic()
                 data = json.dumps(reply).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -107,6 +114,8 @@ class FakeProvider:
             texts = [self._transcript(system, messages)] * n
         else:
             texts = self.judge.answer(_text(messages[-1]["content"]), n, body.get("temperature"))
+        if kind == "grader" and self.grader_delay:
+            time.sleep(self.grader_delay)
         with self.lock:
             self.requests.append({"path": path, "kind": kind, "body": body})
         if path.endswith("/messages"):
@@ -261,6 +270,46 @@ def test_anthropic_grader_gets_one_request_per_vote(tmp_path, fake):
     af = [r for r in fake.of("grader") if "<hidden_reasoning>" in _text(r["body"]["messages"][-1]["content"])]
     assert len(af) == 4 * 5
     assert all("n" not in r["body"] for r in af)
+
+
+def _af_requests_by_prompt(fake: FakeProvider) -> list[list[dict[str, Any]]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in fake.of("grader"):
+        prompt = _text(r["body"]["messages"][-1]["content"])
+        if "<hidden_reasoning>" in prompt:
+            groups.setdefault(prompt, []).append(r)
+    return [sorted(g, key=lambda r: r["arrived"]) for g in groups.values()]
+
+
+def test_anthropic_grader_votes_wait_for_the_first_so_they_read_its_cache(tmp_path, fake):
+    """One vote is sent alone; the others only after it is answered (and has written the prompt cache)."""
+    fake.grader_delay = 0.05
+    qfile = write_queries(tmp_path / "q.jsonl", 2)
+    task = helpful_only(dataset=str(qfile), af_votes=5, partial=False, motivation=False)
+    _eval(tmp_path, task, "organism/faker", model_roles={"grader": opus(fake)})
+    groups = _af_requests_by_prompt(fake)
+    assert len(groups) == 4 and all(len(g) == 5 for g in groups)
+    for g in groups:
+        first, rest = g[0], g[1:]
+        assert all(r["arrived"] >= first["answered"] for r in rest)
+        # Anthropic's request-level cache marker: the first request writes the prompt the others read
+        assert all("cache_control" in r["body"] for r in g)
+    # the rest are still sent together, not one by one: some of them overlap in time
+    assert any(min(r["answered"] for r in g[1:]) > max(r["arrived"] for r in g[1:]) for g in groups)
+
+
+def test_votes_are_sent_together_where_nothing_is_cached(tmp_path, fake):
+    """With prompt caching off, waiting for the first vote would only add latency: all go at once."""
+    fake.grader_delay = 0.05
+    qfile = write_queries(tmp_path / "q.jsonl", 2)
+    task = helpful_only(dataset=str(qfile), af_votes=5, partial=False, motivation=False)
+    grader = get_model(
+        OPUS, base_url=fake.url, streaming=False, memoize=False, config=GenerateConfig(cache_prompt=False)
+    )
+    _eval(tmp_path, task, "organism/faker", model_roles={"grader": grader})
+    groups = _af_requests_by_prompt(fake)
+    assert len(groups) == 4
+    assert all(min(r["answered"] for r in g) > max(r["arrived"] for r in g) for g in groups)
 
 
 def test_planned_grader_requests_match_what_is_sent(tmp_path, fake):

@@ -209,6 +209,9 @@ class RequestGroup:
     automatic prefix caching (OpenAI) can."""
     max_requests: int = 0
     """Upper bound on the number of requests."""
+    repeats: int = 1
+    """Identical requests per prompt (judge votes sent one request each). With caching, the first is
+    answered before the others are sent (`judge_votes.warm_cache`), so it writes the cache they read."""
     note: str = ""
 
 
@@ -477,6 +480,7 @@ def workload(
                 prefix_tokens=estimate_tokens(_common_prefix(prompts)) if len(prompts) > 1 else 0,
                 prefix_is_message=False,
                 max_requests=n * epochs * votes,
+                repeats=per_call_requests,
                 note=f"{votes} vote(s) per transcript"
                 + (", one request (num_choices)" if one_request else ", one request each"),
             )
@@ -523,8 +527,8 @@ def price_group(g: RequestGroup, price: Price, *, prompt_cache: bool, batch: boo
     - `explicit` (Anthropic, as Inspect sends it): the system prompt carries a cache breakpoint, so a shared
       system-prompt prefix is written once and read by every later request; Anthropic's automatic caching
       also marks the end of each request, so the rest of every request long enough to cache is billed as a
-      cache write. Repeated identical requests (votes sent one request each) are sent concurrently and
-      are counted as misses.
+      cache write. Repeated identical requests (votes sent one request each, `repeats`) wait for the
+      first, which writes the cache; the others read it.
     """
     base, read, write = price.input / MTOK, price.cache_read / MTOK, price.cache_write / MTOK
     inp = g.input_tokens * base
@@ -537,6 +541,8 @@ def price_group(g: RequestGroup, price: Price, *, prompt_cache: bool, batch: boo
         else:
             cached = shared and g.prefix_is_message
             reads = g.prefix_tokens * (g.requests - 1) if cached else 0.0
+            if g.repeats > 1 and per_request >= price.min_cache_tokens:
+                reads += (g.input_tokens - reads) * (g.repeats - 1) / g.repeats
             writes = g.input_tokens - reads if per_request >= price.min_cache_tokens else 0.0
             inp = reads * read + writes * write + (g.input_tokens - reads - writes) * base
     out = g.output_tokens * price.output / MTOK

@@ -4,8 +4,10 @@ Where the grader's provider can return several choices from one request (`Genera
 OpenAI chat completions and OpenAI-compatible servers, Together, Groq, Google, and the offline
 `organism/judge`), the transcript is sent once and the N votes come back together; if fewer come back
 (e.g. an OpenAI model served through the Responses API, which ignores `num_choices`), the rest are asked for
-one request each. Other providers (Anthropic, Bedrock, Mistral, Hugging Face, ...) get N single requests,
-concurrently. Every vote is parsed by a pure function; invalid votes are kept, with their reasons.
+one request each. Other providers (Anthropic, Bedrock, Mistral, Hugging Face, ...) get N single requests.
+Where the provider caches prompts with a write premium (Anthropic), the first of them is sent alone and the
+rest concurrently once it is answered, so that they read the prompt from the cache instead of each writing
+it (`warm_cache`). Every vote is parsed by a pure function; invalid votes are kept, with their reasons.
 """
 
 from __future__ import annotations
@@ -39,11 +41,26 @@ MULTI_CHOICE_PROVIDERS = frozenset(
 """Providers whose Inspect model API forwards `num_choices` (n / candidate_count) to the service."""
 
 
+CACHE_WRITE_PROVIDERS = frozenset({"anthropic"})
+"""Providers that Inspect asks to cache every prompt and that bill a cache write (1.25x) on a miss: N
+identical requests sent at once would all miss and all pay the write; sent one, then N-1, they read it."""
+
+
 def supports_num_choices(model: Model) -> bool:
     try:
         return ModelName(model).api in MULTI_CHOICE_PROVIDERS
     except Exception:
         return False
+
+
+def warms_cache(model: Model) -> bool:
+    """Send one vote before the others: the provider caches prompts (and caching is not turned off)."""
+    try:
+        if ModelName(model).api not in CACHE_WRITE_PROVIDERS:
+            return False
+    except Exception:
+        return False
+    return getattr(getattr(model, "config", None), "cache_prompt", None) is not False
 
 
 class GraderError(str):
@@ -78,6 +95,7 @@ async def collect_votes(
     votes: int,
     temperature: float | None = 1.0,
     multi_choice: bool | None = None,
+    warm_cache: bool | None = None,
 ) -> VoteBatch:
     """`votes` answers from `model` to `prompt` (one request with num_choices where the provider allows).
 
@@ -87,6 +105,8 @@ async def collect_votes(
         votes: How many answers to collect.
         temperature: Sampling temperature of the grader (None: the provider's default).
         multi_choice: Force (True) or forbid (False) `num_choices`; None decides from the provider.
+        warm_cache: When votes go one request each, send the first alone and the rest after it answers
+            (True), or all at once (False); None decides from the provider (`warms_cache`).
     """
     votes = max(1, int(votes))
     messages = [ChatMessageUser(content=prompt)]
@@ -122,7 +142,9 @@ async def collect_votes(
                 logger.warning("Grader %s failed: %s", model, e)
                 return [GraderError(f"{type(e).__name__}: {e}")]
 
-        results = await collect(*(one() for _ in range(missing)))
+        warm = warms_cache(model) if warm_cache is None else warm_cache
+        results = [await one()] if warm and missing > 1 else []
+        results += await collect(*(one() for _ in range(missing - len(results))))
         requests += missing
         texts += [r[0] for r in results]
     return VoteBatch(texts=texts, requests=requests, multi_choice=use_multi and votes > 1, notes=notes)
