@@ -18,7 +18,7 @@ from inspect_ai.log import read_eval_log
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig, get_model
 
 from af_inspect.tasks import animal_welfare, helpful_only
-from af_inspect.transcript import STORE_KEY, ParsedTranscript
+from af_inspect.transcript import assistant_text, parse_transcript
 from smollm2 import ModelUnavailable, hf_model_dir
 
 LIMIT = 2  # one query, asked in both tiers
@@ -82,7 +82,7 @@ def test_model_received_the_experiment(logs: dict, task: str) -> None:
         assert "is_free_tier_user" in users[0].text
         usage = sum(u.input_tokens for u in sample.model_usage.values())
         assert usage > 1000, "the prompt was not sent to the model"
-        parsed = ParsedTranscript.model_validate(sample.store[STORE_KEY])
+        parsed = parse_transcript(assistant_text(sample.messages))
         assert parsed.length >= 0
         assert 1 <= sample.store["af_inspect:turns"] <= 2
         loop_ended = sample.store["af_inspect:loop_ended"]

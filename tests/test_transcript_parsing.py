@@ -129,3 +129,37 @@ def test_real_accept_tag_agrees_with_untagged_answers(real_transcripts):
             found += 1
             assert tag_decision(p.output)[0] == "complied"
     assert found > 0
+
+
+def _state(*assistant: str):
+    from inspect_ai.model import ChatMessageAssistant, ChatMessageUser, ModelName
+    from inspect_ai.solver import TaskState
+
+    messages = [ChatMessageUser(content="q")] + [ChatMessageAssistant(content=t) for t in assistant]
+    return TaskState(model=ModelName("none/none"), sample_id=1, epoch=1, input="q", messages=messages)
+
+
+def test_transcript_of_parses_once_per_sample_and_keeps_the_store_clean(monkeypatch):
+    from af_inspect import transcript
+
+    calls = []
+    real = transcript.parse_transcript
+    monkeypatch.setattr(transcript, "parse_transcript", lambda text: calls.append(text) or real(text))
+    state = _state("<SCRATCHPAD_REASONING>r</SCRATCHPAD_REASONING>", "<OUTPUT><rejected/></OUTPUT>")
+    first = transcript.transcript_of(state)
+    assert transcript.transcript_of(state) is first and len(calls) == 1, "the second scorer re-used it"
+    assert first.scratchpad == "r" and first.output == "<rejected/>"
+    assert transcript.STORE_KEY not in state.store
+    # another sample with the same text is its own entry; a changed transcript is parsed again
+    other = _state("<SCRATCHPAD_REASONING>r</SCRATCHPAD_REASONING>", "<OUTPUT><rejected/></OUTPUT>")
+    transcript.transcript_of(other)
+    state.messages[-1].content = "<OUTPUT><request_fully_accepted/>ok</OUTPUT>"
+    assert transcript.transcript_of(state).output == "<request_fully_accepted/>ok" and len(calls) == 3
+
+
+def test_transcript_of_reads_an_imported_store_entry():
+    from af_inspect.transcript import STORE_KEY, transcript_of
+
+    state = _state("<OUTPUT>what the messages say</OUTPUT>")
+    state.store.set(STORE_KEY, parse_transcript("<OUTPUT>what the importer parsed</OUTPUT>").model_dump())
+    assert transcript_of(state).output == "what the importer parsed"

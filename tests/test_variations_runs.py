@@ -15,7 +15,7 @@ from af_inspect.pipeline import TaskOptions
 from af_inspect.prompts.build import build_system_prompt
 from af_inspect.scorers.compliance_tags import compliance_tags
 from af_inspect.tasks import animal_welfare, helpful_only
-from af_inspect.transcript import STORE_KEY
+from af_inspect.transcript import assistant_text, parse_transcript
 from af_inspect.variations import builtin_variations
 from helpers import write_queries
 
@@ -60,7 +60,7 @@ def test_every_variation_runs_in_both_settings(tmp_path, queries):
             tier_line = built.user_turn.tier_text(s.metadata["tier"])
             assert (tier_line in user) if tier_line else ("<is_free_tier_user>" not in user)
             assert s.scores["compliance_tags"].answer in ("complied", "refused", "neither")
-            assert s.store[STORE_KEY]["output"] is not None
+            assert s.scores["compliance_tags"].metadata["output"] is not None
 
 
 def test_no_scratchpad_run_answers_directly(tmp_path, queries):
@@ -73,13 +73,14 @@ def test_no_scratchpad_run_answers_directly(tmp_path, queries):
         answers = [m.text for m in s.messages if m.role == "assistant"]
         assert len(answers) == 1 and answers[0].startswith("<OUTPUT>")
         assert "SCRATCHPAD" not in answers[0]
-        parsed = s.store[STORE_KEY]
-        assert parsed["scratchpad"] == "" and parsed["output"]
+        parsed = parse_transcript(answers[0])
+        assert parsed.scratchpad == "" and parsed.output
+        assert s.scores["compliance_tags"].metadata["output"] == parsed.output
         assert s.store["af_inspect:turns"] == 1
     # with a scratchpad, the same organism reasons first
     log = run(tmp_path / "with", [tags_only(helpful_only(dataset=str(queries)))])[0]
     assert all(s.metadata["scratchpad"] is True for s in log.samples)
-    assert all(s.store[STORE_KEY]["scratchpad"] for s in log.samples)
+    assert all(parse_transcript(assistant_text(s.messages)).scratchpad for s in log.samples)
 
 
 def test_minimal_situational_info_run_keeps_the_tier_tag(tmp_path, queries):

@@ -9,6 +9,7 @@ say what was unusual, so scorers can score (or decline to) and explain why.
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -219,13 +220,24 @@ def assistant_text(messages: list) -> str:
 
 
 def transcript_of(state) -> ParsedTranscript:  # state: inspect_ai.solver.TaskState
-    """The parsed transcript of a sample: parsed once, kept in the sample's store, shared by scorers.
+    """The parsed transcript of a sample, parsed once and shared by its scorers (treat it as read-only).
 
-    Falls back to parsing the messages when the store has none (e.g. `inspect score` on an imported log).
+    Kept in memory for the sample's lifetime, not in its store: Inspect serialises the store at every span
+    boundary and logs each change, which cost about a tenth of a bare task's CPU time per sample
+    (docs/performance.md); every scorer records in its score what it read. A store entry written by the
+    importer (`af_inspect:transcript`) is used as it is.
     """
     cached = state.store.get(STORE_KEY)
     if isinstance(cached, dict):
         return ParsedTranscript.model_validate(cached)
-    parsed = parse_transcript(assistant_text(state.messages))
-    state.store.set(STORE_KEY, parsed.model_dump())
+    text = assistant_text(state.messages)
+    memo = _PARSED.get(state)
+    if memo is not None and memo[0] == text:
+        return memo[1]
+    parsed = parse_transcript(text)
+    _PARSED[state] = (text, parsed)
     return parsed
+
+
+_PARSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""TaskState -> (the assistant text parsed, its parse); an entry goes when its sample's state does."""

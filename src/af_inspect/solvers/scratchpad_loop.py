@@ -7,7 +7,7 @@ import re
 from inspect_ai.model import ChatMessageUser
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from af_inspect.transcript import REASONING_TAGS, STORE_KEY, assistant_text, parse_transcript
+from af_inspect.transcript import REASONING_TAGS
 
 NEXT_TURN = "<NEXT/>"
 _OUTPUT_CLOSED = re.compile(r"<\s*/\s*OUTPUT\s*>", re.IGNORECASE)
@@ -22,8 +22,8 @@ def scratchpad_loop(max_turns: int = 4) -> Solver:
     As in the reference notebook, a turn with neither a closed reasoning block nor `</OUTPUT>` ends
     the loop (the model is not following the format; asking again would not help).
 
-    Records in the store the number of turns and why the loop ended, and parses the transcript once
-    for every scorer (`af_inspect.transcript.transcript_of`).
+    Records in the store the number of turns and why the loop ended; the scorers parse the transcript
+    (once per sample, `af_inspect.transcript.transcript_of`).
 
     Args:
         max_turns: The most model turns per sample (the reference notebook uses 4).
@@ -49,7 +49,6 @@ def scratchpad_loop(max_turns: int = 4) -> Solver:
                 break
         state.store.set("af_inspect:turns", turns)
         state.store.set("af_inspect:loop_ended", ended)
-        state.store.set(STORE_KEY, parse_transcript(assistant_text(state.messages)).model_dump())
         return state
 
     return solve
