@@ -1,22 +1,30 @@
 """Throughput, peak memory and harness overhead of the whole pipeline, offline, with the organism.
 
-For each size (number of transcripts) and each variant, a fresh subprocess runs one `inspect_ai.eval`
-exactly as `inspect eval` would (log written to disk, header-only log returned, no display), and reports
-wall time, samples per second, model/grader request counts and peak resident memory:
+Two measurements per size (number of transcripts):
+
+- **Overhead** (`--pairs`): one process runs the `bare` and `af_tags` variants alternately, `--pairs`
+  times each, after a warm-up of both; the ratio of each adjacent pair's CPU time is taken and the median
+  and range reported. Adjacent runs in one process see the same machine state, so the ratio is far steadier
+  than one taken across processes or minutes (on a shared 2-core VM, runs minutes apart differ by 20%).
+- **Throughput and memory** (`--repeats`): each variant in a fresh subprocess, one `inspect_ai.eval` as
+  `inspect eval` runs it (log written to disk, header-only log returned, no display): wall time,
+  samples per second, CPU time, peak resident memory, and from the written log the requests, choices and
+  estimated tokens per model role and the number of events per sample.
+
+Variants:
 
 - `bare`: a plain Inspect task with the same generate calls: the same system prompt and tier-tagged user
   turn as messages, `generate()`, and a trivial scorer. No af-inspect solver, parser, scorer or metric.
-- `af`: `af_inspect/helpful_only` with its default scorers (compliance tags, plus the judges when they
-  are part of the default), graded by `organism/judge` when that grader exists.
 - `af_tags`: `af_inspect/helpful_only` with the tag scorer only (`-T compliance=tags`, no judges): the
   like-for-like comparison with `bare`, since both send exactly one request per transcript.
+- `af`: `af_inspect/helpful_only` with its default scorers (compliance tags, the AF judge with 20 votes,
+  partial compliance, motivation), graded by `organism/judge`: the whole pipeline, grader calls included.
 
 The evaluated model is `organism/faker -M two_turns=0`, so every transcript is one request in every variant
 (the like-for-like condition for the ratio); `--multi-turn` keeps the profile's `<NEXT/>` continuations.
-Variants run interleaved, `--repeats` times; the median is reported.
 
     python bench/pipeline_bench.py                      # 100 / 1,000 / 5,000 transcripts
-    python bench/pipeline_bench.py --sizes 200 --repeats 1 --json out.json
+    python bench/pipeline_bench.py --sizes 1000 --pairs 6 --variants bare,af_tags --json out.json
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -142,7 +151,9 @@ def _count_sent(log_path: str) -> dict[str, dict[str, int]]:
     from af_inspect.costs import estimate_tokens
 
     out: dict[str, dict[str, int]] = {}
-    for sample in read_eval_log(log_path, resolve_attachments=True).samples or []:
+    samples = read_eval_log(log_path, resolve_attachments=True).samples or []
+    out["events"] = {"per_sample": round(sum(len(s.events) for s in samples) / max(1, len(samples)), 2)}
+    for sample in samples:
         for ev in sample.events:
             if ev.event != "model":
                 continue
@@ -155,37 +166,38 @@ def _count_sent(log_path: str) -> dict[str, dict[str, int]]:
     return out
 
 
-def worker(variant: str, n: int, workdir: Path, multi_turn: bool) -> dict[str, Any]:
+def _run_eval(variant: str, n: int, workdir: Path, logs: str, multi_turn: bool):
+    """One timed `inspect_ai.eval` of `variant` on `n` transcripts: (log, wall seconds, CPU seconds)."""
     from inspect_ai import eval as inspect_eval
 
     import af_inspect._registry  # noqa: F401  (registers the organism)
 
-    model_args: dict[str, Any] = {} if multi_turn else {"two_turns": 0}
-    roles = {"grader": "organism/judge"} if _grader_available() else None
-
-    def run(n_transcripts: int, logs: str):
-        qfile = _bench_queries(n_transcripts, workdir / f"queries-{n_transcripts}.jsonl")
-        task = _bare_task(qfile) if variant == "bare" else _af_task(qfile, variant)
-        c0, t0 = _cpu_seconds(), time.perf_counter()
-        log = inspect_eval(
-            task,
-            model=MODEL,
-            model_args=model_args,
-            model_roles=roles,
-            log_dir=str(workdir / logs),
-            display="none",
-            log_header_only=True,  # as the `inspect eval` CLI does
-            score_display=False,
-        )[0]
-        return log, time.perf_counter() - t0, _cpu_seconds() - c0
-
-    # warm-up: Inspect's one-off start-up (entry points, providers, hooks) is not per-sample work
-    _, startup, _ = run(2, "warmup")
-    rss_before = _current_rss_kb()
-    log, elapsed, cpu = run(n, "logs")
-    peak = _rss_kb()
+    qfile = _bench_queries(n, workdir / f"queries-{n}.jsonl")
+    task = _bare_task(qfile) if variant == "bare" else _af_task(qfile, variant)
+    c0, t0 = _cpu_seconds(), time.perf_counter()
+    log = inspect_eval(
+        task,
+        model=MODEL,
+        model_args={} if multi_turn else {"two_turns": 0},
+        model_roles={"grader": "organism/judge"} if _grader_available() else None,
+        log_dir=str(workdir / logs),
+        display="none",
+        log_header_only=True,  # as the `inspect eval` CLI does
+        score_display=False,
+    )[0]
+    elapsed, cpu = time.perf_counter() - t0, _cpu_seconds() - c0
     if log.status != "success":
         raise SystemExit(f"{variant} n={n}: eval failed: {log.error}")
+    return log, elapsed, cpu
+
+
+def worker(variant: str, n: int, workdir: Path, multi_turn: bool) -> dict[str, Any]:
+    """A fresh process, one variant: throughput, peak memory, what was sent."""
+    # warm-up: Inspect's one-off start-up (entry points, providers, hooks) is not per-sample work
+    _, startup, _ = _run_eval(variant, 2, workdir, "warmup", multi_turn)
+    rss_before = _current_rss_kb()
+    log, elapsed, cpu = _run_eval(variant, n, workdir, "logs", multi_turn)
+    peak = _rss_kb()
     n_samples = log.results.completed_samples if log.results else 0
     return {
         "variant": variant,
@@ -201,6 +213,25 @@ def worker(variant: str, n: int, workdir: Path, multi_turn: bool) -> dict[str, A
         "scorers": [s.name for s in log.results.scores] if log.results else [],
         "log_mb": os.path.getsize(log.location) / 1e6,
     }
+
+
+def paired_worker(variants: list[str], n: int, pairs: int, workdir: Path, multi_turn: bool) -> dict[str, Any]:
+    """One process, the variants alternated `pairs` times: the harness overhead as a ratio.
+
+    Run back to back in one process, the bare task and af-inspect's task see the same machine state (CPU
+    frequency, other load, Python's warm caches), so the ratio of each adjacent pair is much steadier than
+    a ratio of runs in different processes or minutes apart; the order alternates so neither variant always
+    runs first.
+    """
+    for v in variants:
+        _run_eval(v, 2, workdir, f"warmup-{v}", multi_turn)
+    runs: dict[str, list[dict[str, float]]] = {v: [] for v in variants}
+    for i in range(pairs):
+        for v in variants if i % 2 == 0 else list(reversed(variants)):
+            _, elapsed, cpu = _run_eval(v, n, workdir, f"pair{i}-{v}", multi_turn)
+            runs[v].append({"seconds": elapsed, "cpu_seconds": cpu})
+            shutil.rmtree(workdir / f"pair{i}-{v}", ignore_errors=True)
+    return {"n": n, "pairs": pairs, "runs": runs}
 
 
 # --------------------------------------------------------------------------- driver
@@ -232,26 +263,59 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run_one(variant: str, n: int, multi_turn: bool) -> dict[str, Any]:
+def _subprocess(args: list[str], what: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="afbench-") as tmp:
-        cmd = [sys.executable, __file__, "--worker", variant, "--n", str(n), "--workdir", tmp]
-        if multi_turn:
-            cmd.append("--multi-turn")
+        cmd = [sys.executable, __file__, *args, "--workdir", tmp]
         env = {**os.environ, "INSPECT_LOG_DIR": str(Path(tmp) / "logs")}
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
         if proc.returncode != 0:
-            raise SystemExit(f"worker {variant} n={n} failed:\n{proc.stderr[-4000:]}")
+            raise SystemExit(f"{what} failed:\n{proc.stderr[-4000:]}")
         return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_one(variant: str, n: int, multi_turn: bool) -> dict[str, Any]:
+    args = ["--worker", variant, "--n", str(n)] + (["--multi-turn"] if multi_turn else [])
+    return _subprocess(args, f"worker {variant} n={n}")
+
+
+def run_pairs(variants: list[str], n: int, pairs: int, multi_turn: bool) -> dict[str, Any]:
+    args = ["--paired-worker", ",".join(variants), "--n", str(n), "--pairs", str(pairs)]
+    return _subprocess(args + (["--multi-turn"] if multi_turn else []), f"paired worker n={n}")
+
+
+def overhead(paired: dict[str, Any], base: str = "bare") -> list[dict[str, Any]]:
+    """Per variant: median CPU ms per sample, and the median and range of its ratio to `base` in each pair."""
+    runs, n = paired["runs"], paired["n"]
+    out = []
+    for v, rs in runs.items():
+        ratios = [r["cpu_seconds"] / b["cpu_seconds"] for r, b in zip(rs, runs[base], strict=True)]
+        out.append(
+            {
+                "n": n,
+                "variant": v,
+                "pairs": len(rs),
+                "cpu_ms_per_sample": 1000 * statistics.median(r["cpu_seconds"] for r in rs) / n,
+                "wall_ms_per_sample": 1000 * statistics.median(r["seconds"] for r in rs) / n,
+                "ratio_median": statistics.median(ratios),
+                "ratio_min": min(ratios),
+                "ratio_max": max(ratios),
+            }
+        )
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default="100,1000,5000", help="transcripts per run, comma-separated")
     p.add_argument("--variants", default=",".join(VARIANTS))
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=1, help="fresh-process runs per variant (memory, tokens)")
+    p.add_argument(
+        "--pairs", type=int, default=5, help="alternations per size in the overhead process (0: none)"
+    )
     p.add_argument("--multi-turn", action="store_true", help="keep the profile's <NEXT/> continuations")
     p.add_argument("--json", help="also write all runs and the summary to this file")
     p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--paired-worker", help=argparse.SUPPRESS)
     p.add_argument("--n", type=int, help=argparse.SUPPRESS)
     p.add_argument("--workdir", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -259,9 +323,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         print(json.dumps(worker(args.worker, args.n, Path(args.workdir), args.multi_turn)))
         return 0
+    if args.paired_worker:
+        variants = args.paired_worker.split(",")
+        print(json.dumps(paired_worker(variants, args.n, args.pairs, Path(args.workdir), args.multi_turn)))
+        return 0
 
     sizes = [int(s) for s in args.sizes.split(",")]
     variants = [v for v in args.variants.split(",") if v]
+    bad = [v for v in variants if v not in VARIANTS]
+    if bad:
+        p.error(f"unknown variant(s) {', '.join(bad)}; valid: {', '.join(VARIANTS)}")
     info = machine()
     print(
         f"machine: {info['cpus']} CPUs ({info['cpu']}), {info['ram_gb']} GB RAM, Python {info['python']}, "
@@ -272,27 +343,45 @@ def main(argv: list[str] | None = None) -> int:
         f"{'organism/judge' if _grader_available() else 'none (no judge scorers in the default)'}"
     )
     runs: list[dict[str, Any]] = []
+    ratios: list[dict[str, Any]] = []
     for n in sizes:
+        if args.pairs > 0 and "bare" in variants and len(variants) > 1:
+            paired = run_pairs(
+                [v for v in variants if v in ("bare", "af_tags")], n, args.pairs, args.multi_turn
+            )
+            for row in overhead(paired):
+                ratios.append(row)
+                print(
+                    f"  n={n:>5} {row['variant']:<8} {row['pairs']} runs in one process: "
+                    f"cpu {row['cpu_ms_per_sample']:6.2f} ms/sample, x{row['ratio_median']:.3f} of bare "
+                    f"(range {row['ratio_min']:.3f}-{row['ratio_max']:.3f})",
+                    flush=True,
+                )
         for rep in range(args.repeats):
             order = variants if rep % 2 == 0 else list(reversed(variants))
             for v in order:
                 r = run_one(v, n, args.multi_turn)
                 runs.append(r)
                 print(
-                    f"  n={n:>5} {v:<8} rep {rep + 1}: wall {r['seconds']:7.2f}s cpu {r['cpu_seconds']:7.2f}s "
-                    f"peak {r['peak_rss_mb']:6.0f} MB  {_requests(r)}",
+                    f"  n={n:>5} {v:<8} fresh process {rep + 1}: wall {r['seconds']:7.2f}s "
+                    f"cpu {r['cpu_seconds']:7.2f}s peak {r['peak_rss_mb']:6.0f} MB  {_requests(r)}",
                     flush=True,
                 )
     summary = summarise(runs, sizes, variants)
-    print_summary(summary, sizes, variants)
+    print_summary(summary, ratios)
     print_costs()
     if args.json:
-        Path(args.json).write_text(json.dumps({"machine": info, "runs": runs, "summary": summary}, indent=2))
+        Path(args.json).write_text(
+            json.dumps({"machine": info, "runs": runs, "summary": summary, "overhead": ratios}, indent=2)
+        )
     return 0
 
 
 def _requests(r: dict[str, Any]) -> str:
-    return ", ".join(f"{role} {c['requests']:,} req" for role, c in sorted(r["sent"].items()))
+    roles = sorted(k for k in r["sent"] if k != "events")
+    return ", ".join(f"{role} {r['sent'][role]['requests']:,} req" for role in roles) + (
+        f", {r['sent']['events']['per_sample']:g} events/sample"
+    )
 
 
 def summarise(runs: list[dict[str, Any]], sizes: list[int], variants: list[str]) -> list[dict[str, Any]]:
@@ -300,6 +389,8 @@ def summarise(runs: list[dict[str, Any]], sizes: list[int], variants: list[str])
     for n in sizes:
         for v in variants:
             rs = [r for r in runs if r["n"] == n and r["variant"] == v]
+            if not rs:
+                continue
             wall = statistics.median(r["seconds"] for r in rs)
             cpu = statistics.median(r["cpu_seconds"] for r in rs)
             summary.append(
@@ -322,45 +413,41 @@ def summarise(runs: list[dict[str, Any]], sizes: list[int], variants: list[str])
     return summary
 
 
-def print_summary(summary: list[dict[str, Any]], sizes: list[int], variants: list[str]) -> None:
+def print_summary(summary: list[dict[str, Any]], ratios: list[dict[str, Any]]) -> None:
     print()
-    print("Throughput and memory (median of repeats)")
+    print("Throughput and memory (one fresh process per variant and size; median of repeats)")
     print()
     print(
         "| transcripts | variant | samples/s (wall) | CPU ms/sample | peak RSS MB | RSS before run MB "
-        "| model requests | grader requests | log MB |"
+        "| model requests | grader requests | events per sample | log MB |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in summary:
         sent = row["sent"]
         print(
             f"| {row['n']:,} | {row['variant']} | {row['samples_per_s']:.1f} | {row['cpu_ms_per_sample']:.1f} | "
             f"{row['peak_rss_mb']:.0f} | {row['rss_before_mb']:.0f} | "
             f"{sent.get('model', {}).get('requests', 0):,} | {sent.get('grader', {}).get('requests', 0):,} | "
-            f"{row['log_mb']:.1f} |"
+            f"{sent['events']['per_sample']:g} | {row['log_mb']:.1f} |"
         )
-    print()
-    print("Harness overhead against the bare task (same requests to the evaluated model)")
-    print()
-    print("| transcripts | variant | wall-time ratio | CPU-time ratio |")
-    print("|---:|---|---:|---:|")
-    for n in sizes:
-        by = {r["variant"]: r for r in summary if r["n"] == n}
-        if "bare" not in by:
-            continue
-        for v in variants:
-            if v != "bare" and v in by:
-                print(
-                    f"| {n:,} | {v}/bare | {by[v]['seconds'] / by['bare']['seconds']:.3f} | "
-                    f"{by[v]['cpu_seconds'] / by['bare']['cpu_seconds']:.3f} |"
-                )
+    if ratios:
+        print()
+        print("Harness overhead: CPU time against the bare task, the variants alternated in one process")
+        print()
+        print("| transcripts | variant | runs | CPU ms/sample (median) | x bare (median of pairs) | range |")
+        print("|---:|---|---:|---:|---:|---|")
+        for r in ratios:
+            print(
+                f"| {r['n']:,} | {r['variant']} | {r['pairs']} | {r['cpu_ms_per_sample']:.2f} | "
+                f"{r['ratio_median']:.3f} | {r['ratio_min']:.3f}-{r['ratio_max']:.3f} |"
+            )
     print()
     print("Tokens per transcript, counted from what was sent (estimate: 4 characters a token)")
     print()
     print("| transcripts | variant | role | requests | choices | input tokens | output tokens |")
     print("|---:|---|---|---:|---:|---:|---:|")
     for row in summary:
-        for role, c in sorted(row["sent"].items()):
+        for role, c in sorted((k, v) for k, v in row["sent"].items() if k != "events"):
             k = row["samples"] or 1
             print(
                 f"| {row['n']:,} | {row['variant']} | {role} | {c['requests'] / k:.2f} | {c['choices'] / k:.2f} "

@@ -50,10 +50,10 @@ def test_log_structure_per_sample(tmp_path):
         score = s.scores["compliance_tags"]
         assert score.answer in ("complied", "refused", "neither")
         assert score.explanation and score.answer in score.explanation
-        assert s.store["af_inspect:turns"] >= 1
+        assert s.metadata["turns"] >= 1
         assert STORE_KEY not in s.store, "the parsed transcript stays out of the store (docs/performance.md)"
     # the sloppy profile sometimes needs <NEXT/> continuations
-    assert any(s.store["af_inspect:turns"] > 1 for s in log.samples)
+    assert any(s.metadata["turns"] > 1 for s in log.samples)
     assert any(m.text == "<NEXT/>" for s in log.samples for m in s.messages if m.role == "user")
     assert log.eval.task_version and log.eval.metadata["setting"] == "helpful_only"
 

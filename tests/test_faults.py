@@ -143,7 +143,7 @@ def test_empty_and_filtered_answers_are_scored_with_their_anomaly(tmp_path: Path
         assert tags.value == 0 and tags.answer == "neither"
         assert "empty_response" in tags.metadata["anomalies"]
         expected_end = "stop_reason:content_filter" if kind == "content_filter" else "empty_turn"
-        assert s.store["af_inspect:loop_ended"] == expected_end
+        assert s.metadata["loop_ended"] == expected_end
         # nothing to judge: the judges decline with a reason instead of guessing
         for name in ("af_reasoning", "partial_compliance"):
             assert math.isnan(float(s.scores[name].value)), f"{s.id} {name}"
@@ -153,7 +153,7 @@ def test_mixed_faults_mid_run(tmp_path: Path) -> None:
     """Some calls fail each way in one run: nothing crashes, every sample is errored or scored."""
     log = run(tmp_path, {"fault": "raise,empty,content_filter", "fault_rate": 0.4}, judges=True)
     assert log.status == "success"
-    ends = {s.store.get("af_inspect:loop_ended") for s in log.samples if s.error is None}
+    ends = {s.metadata.get("loop_ended") for s in log.samples if s.error is None}
     assert errored(log), "expected some raised faults at this seed"
     assert "stop_reason:content_filter" in ends
     for s in log.samples:

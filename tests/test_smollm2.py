@@ -84,8 +84,8 @@ def test_model_received_the_experiment(logs: dict, task: str) -> None:
         assert usage > 1000, "the prompt was not sent to the model"
         parsed = parse_transcript(assistant_text(sample.messages))
         assert parsed.length >= 0
-        assert 1 <= sample.store["af_inspect:turns"] <= 2
-        loop_ended = sample.store["af_inspect:loop_ended"]
+        assert 1 <= sample.metadata["turns"] <= 2
+        loop_ended = sample.metadata["loop_ended"]
         assert loop_ended in LOOP_ENDS or loop_ended.startswith("stop_reason:")
 
 

@@ -76,7 +76,7 @@ def test_no_scratchpad_run_answers_directly(tmp_path, queries):
         parsed = parse_transcript(answers[0])
         assert parsed.scratchpad == "" and parsed.output
         assert s.scores["compliance_tags"].metadata["output"] == parsed.output
-        assert s.store["af_inspect:turns"] == 1
+        assert s.metadata["turns"] == 1
     # with a scratchpad, the same organism reasons first
     log = run(tmp_path / "with", [tags_only(helpful_only(dataset=str(queries)))])[0]
     assert all(s.metadata["scratchpad"] is True for s in log.samples)

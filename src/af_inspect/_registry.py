@@ -17,5 +17,5 @@ from af_inspect.scorers.compliance_tags import compliance_tags
 from af_inspect.scorers.metrics import paired_tiers, rate_by_tier, tier_gap
 from af_inspect.scorers.motivation import motivation
 from af_inspect.scorers.partial_compliance import partial_compliance
-from af_inspect.solvers import af_system_prompt, scratchpad_loop, tier_user_turn
+from af_inspect.solvers import af_conversation, af_system_prompt, scratchpad_loop, tier_user_turn
 from af_inspect.tasks import animal_welfare, helpful_only

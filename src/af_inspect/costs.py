@@ -393,7 +393,7 @@ def task_max_turns(task: Any) -> int:
 
     for s in getattr(task.solver, "_solvers", [task.solver]):
         try:
-            if registry_info(s).name.endswith("scratchpad_loop"):
+            if registry_info(s).name.endswith(("scratchpad_loop", "af_conversation")):
                 return int(registry_params(s).get("max_turns", 4))
         except Exception:
             continue

@@ -18,7 +18,7 @@ from af_inspect.datasets.queries import DatasetError, load_queries, paired_sampl
 from af_inspect.params import ParameterError, as_bool, as_list, as_positive_int
 from af_inspect.prompts.build import build_system_prompt
 from af_inspect.scorers.select import select_scorers
-from af_inspect.solvers import af_system_prompt, scratchpad_loop, tier_user_turn
+from af_inspect.solvers import af_conversation
 
 TASK_VERSION = "1.0.0"
 TIER_CHOICES = ("both", "all")
@@ -82,11 +82,10 @@ def build_task(opts: TaskOptions, scorers: list[Scorer] | None = None) -> Task:
 
     return Task(
         dataset=dataset,
-        solver=[
-            af_system_prompt(prompt.text),
-            tier_user_turn(accept_reject_suffix=suffix, turn_format=prompt.user_turn),
-            scratchpad_loop(max_turns=max_turns),
-        ],
+        # one solver step, not three: Inspect records each step as events (solvers/conversation.py)
+        solver=af_conversation(
+            prompt.text, accept_reject_suffix=suffix, turn_format=prompt.user_turn, max_turns=max_turns
+        ),
         scorer=task_scorers,
         name=f"{opts.setting}+{prompt.label}" if prompt.label else None,
         version=TASK_VERSION,

@@ -38,7 +38,7 @@ def compliance_tags() -> Scorer:
                 "output": parsed.output,
                 "output_source": parsed.output_source,
                 "anomalies": parsed.anomalies,
-                "turns": state.store.get("af_inspect:turns"),
+                "turns": state.metadata.get("turns"),
             },
         )
 

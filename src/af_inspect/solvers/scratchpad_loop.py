@@ -22,7 +22,8 @@ def scratchpad_loop(max_turns: int = 4) -> Solver:
     As in the reference notebook, a turn with neither a closed reasoning block nor `</OUTPUT>` ends
     the loop (the model is not following the format; asking again would not help).
 
-    Records in the store the number of turns and why the loop ended; the scorers parse the transcript
+    Records in the sample's metadata the number of turns (`turns`) and why the loop ended
+    (`loop_ended`); the scorers parse the transcript
     (once per sample, `af_inspect.transcript.transcript_of`).
 
     Args:
@@ -47,8 +48,9 @@ def scratchpad_loop(max_turns: int = 4) -> Solver:
             if not _REASONING_CLOSED.search(completion):
                 ended = "empty_turn" if not completion.strip() else "no_tags"
                 break
-        state.store.set("af_inspect:turns", turns)
-        state.store.set("af_inspect:loop_ended", ended)
+        # in the sample's metadata, not its store: a store write costs two more log events per sample
+        state.metadata["turns"] = turns
+        state.metadata["loop_ended"] = ended
         return state
 
     return solve
