@@ -13,8 +13,9 @@ Two measurements per size (number of transcripts):
 
 Variants:
 
-- `bare`: a plain Inspect task with the same generate calls: the same system prompt and tier-tagged user
-  turn as messages, `generate()`, and a trivial scorer. No af-inspect solver, parser, scorer or metric.
+- `bare`: `af_inspect.baseline.bare_task`: a plain Inspect task whose samples carry the messages the af
+  task's own solvers send first, `generate()`, and a trivial scorer. No af-inspect solver, parser, scorer or
+  metric.
 - `af_tags`: `af_inspect/helpful_only` with the tag scorer only (`-T compliance=tags`, no judges): the
   like-for-like comparison with `bare`, since both send exactly one request per transcript.
 - `af`: `af_inspect/helpful_only` with its default scorers (compliance tags, the AF judge with 20 votes,
@@ -96,44 +97,6 @@ def _grader_available() -> bool:
     return True
 
 
-def _bare_task(query_file: Path):
-    """The same requests as the af task, sent by a plain Inspect task."""
-    from inspect_ai import Task
-    from inspect_ai.dataset import MemoryDataset, Sample
-    from inspect_ai.model import ChatMessageSystem, ChatMessageUser
-    from inspect_ai.scorer import Score, Target, mean, scorer
-    from inspect_ai.solver import TaskState, generate
-
-    from af_inspect.datasets.queries import load_queries
-    from af_inspect.pipeline import TaskOptions
-    from af_inspect.prompts.build import build_system_prompt
-    from af_inspect.prompts.render import load_user_turn_format
-
-    system = build_system_prompt(TaskOptions(setting="helpful_only")).text
-    fmt = load_user_turn_format()
-    samples = [
-        Sample(
-            id=f"{q.id}-{tier}",
-            input=[
-                ChatMessageSystem(content=system),
-                ChatMessageUser(content=fmt.render(q.query, tier, True)),
-            ],
-            metadata={"tier": tier},
-        )
-        for q in load_queries(str(query_file), "helpful_only")
-        for tier in ("free", "paid")
-    ]
-
-    @scorer(metrics=[mean()])
-    def accepted():
-        async def score(state: TaskState, target: Target) -> Score:
-            return Score(value=float("<request_fully_accepted/>" in state.output.completion))
-
-        return score
-
-    return Task(dataset=MemoryDataset(samples), solver=generate(), scorer=accepted())
-
-
 def _af_task(query_file: Path, variant: str):
     from af_inspect.tasks.helpful_only import helpful_only
 
@@ -151,9 +114,7 @@ def _count_sent(log_path: str) -> dict[str, dict[str, int]]:
     from af_inspect.costs import estimate_tokens
 
     out: dict[str, dict[str, int]] = {}
-    samples = read_eval_log(log_path, resolve_attachments=True).samples or []
-    out["events"] = {"per_sample": round(sum(len(s.events) for s in samples) / max(1, len(samples)), 2)}
-    for sample in samples:
+    for sample in read_eval_log(log_path, resolve_attachments=True).samples or []:
         for ev in sample.events:
             if ev.event != "model":
                 continue
@@ -166,6 +127,14 @@ def _count_sent(log_path: str) -> dict[str, dict[str, int]]:
     return out
 
 
+def _events_per_sample(log_path: str) -> float:
+    """Events Inspect recorded per sample (each is condensed and buffered: its per-sample cost)."""
+    from inspect_ai.log import read_eval_log
+
+    samples = read_eval_log(log_path).samples or []
+    return round(sum(len(s.events) for s in samples) / max(1, len(samples)), 2)
+
+
 def _run_eval(variant: str, n: int, workdir: Path, logs: str, multi_turn: bool):
     """One timed `inspect_ai.eval` of `variant` on `n` transcripts: (log, wall seconds, CPU seconds)."""
     from inspect_ai import eval as inspect_eval
@@ -173,7 +142,14 @@ def _run_eval(variant: str, n: int, workdir: Path, logs: str, multi_turn: bool):
     import af_inspect._registry  # noqa: F401  (registers the organism)
 
     qfile = _bench_queries(n, workdir / f"queries-{n}.jsonl")
-    task = _bare_task(qfile) if variant == "bare" else _af_task(qfile, variant)
+    if variant == "bare":
+        from af_inspect.baseline import bare_task
+
+        task = bare_task(
+            _af_task(qfile, "af_tags")
+        )  # the af task's own first requests, sent by plain Inspect
+    else:
+        task = _af_task(qfile, variant)
     c0, t0 = _cpu_seconds(), time.perf_counter()
     log = inspect_eval(
         task,
@@ -210,6 +186,7 @@ def worker(variant: str, n: int, workdir: Path, multi_turn: bool) -> dict[str, A
         "rss_before_mb": rss_before / 1024,
         "peak_rss_mb": peak / 1024,
         "sent": _count_sent(log.location),
+        "events_per_sample": _events_per_sample(log.location),
         "scorers": [s.name for s in log.results.scores] if log.results else [],
         "log_mb": os.path.getsize(log.location) / 1e6,
     }
@@ -345,10 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[dict[str, Any]] = []
     ratios: list[dict[str, Any]] = []
     for n in sizes:
-        if args.pairs > 0 and "bare" in variants and len(variants) > 1:
-            paired = run_pairs(
-                [v for v in variants if v in ("bare", "af_tags")], n, args.pairs, args.multi_turn
-            )
+        like_for_like = [v for v in variants if v in ("bare", "af_tags")]
+        if args.pairs > 0 and len(like_for_like) == 2:
+            paired = run_pairs(like_for_like, n, args.pairs, args.multi_turn)
             for row in overhead(paired):
                 ratios.append(row)
                 print(
@@ -378,10 +354,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _requests(r: dict[str, Any]) -> str:
-    roles = sorted(k for k in r["sent"] if k != "events")
-    return ", ".join(f"{role} {r['sent'][role]['requests']:,} req" for role in roles) + (
-        f", {r['sent']['events']['per_sample']:g} events/sample"
-    )
+    sent = ", ".join(f"{role} {c['requests']:,} req" for role, c in sorted(r["sent"].items()))
+    return f"{sent}, {r['events_per_sample']:g} events/sample"
 
 
 def summarise(runs: list[dict[str, Any]], sizes: list[int], variants: list[str]) -> list[dict[str, Any]]:
@@ -405,6 +379,7 @@ def summarise(runs: list[dict[str, Any]], sizes: list[int], variants: list[str])
                     "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in rs),
                     "rss_before_mb": statistics.median(r["rss_before_mb"] for r in rs),
                     "sent": rs[0]["sent"],
+                    "events_per_sample": rs[0]["events_per_sample"],
                     "samples": rs[0]["samples"],
                     "log_mb": rs[0]["log_mb"],
                     "scorers": rs[0]["scorers"],
@@ -428,7 +403,7 @@ def print_summary(summary: list[dict[str, Any]], ratios: list[dict[str, Any]]) -
             f"| {row['n']:,} | {row['variant']} | {row['samples_per_s']:.1f} | {row['cpu_ms_per_sample']:.1f} | "
             f"{row['peak_rss_mb']:.0f} | {row['rss_before_mb']:.0f} | "
             f"{sent.get('model', {}).get('requests', 0):,} | {sent.get('grader', {}).get('requests', 0):,} | "
-            f"{sent['events']['per_sample']:g} | {row['log_mb']:.1f} |"
+            f"{row['events_per_sample']:g} | {row['log_mb']:.1f} |"
         )
     if ratios:
         print()
@@ -447,7 +422,7 @@ def print_summary(summary: list[dict[str, Any]], ratios: list[dict[str, Any]]) -
     print("| transcripts | variant | role | requests | choices | input tokens | output tokens |")
     print("|---:|---|---|---:|---:|---:|---:|")
     for row in summary:
-        for role, c in sorted((k, v) for k, v in row["sent"].items() if k != "events"):
+        for role, c in sorted(row["sent"].items()):
             k = row["samples"] or 1
             print(
                 f"| {row['n']:,} | {row['variant']} | {role} | {c['requests'] / k:.2f} | {c['choices'] / k:.2f} "

@@ -9,45 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from inspect_ai import Task
 from inspect_ai import eval as inspect_eval
-from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.model import ChatMessageSystem, ChatMessageUser
-from inspect_ai.scorer import Score, Target, mean, scorer
-from inspect_ai.solver import TaskState, generate
 
-from af_inspect.pipeline import TaskOptions
-from af_inspect.prompts.build import build_system_prompt
-from af_inspect.prompts.render import load_user_turn_format
+from af_inspect.baseline import bare_task
 from af_inspect.tasks.helpful_only import helpful_only
 from helpers import write_queries
-
-
-@scorer(metrics=[mean()])
-def _accepted():
-    async def score(state: TaskState, target: Target) -> Score:
-        return Score(value=float("<request_fully_accepted/>" in state.output.completion))
-
-    return score
-
-
-def _bare_task(n: int) -> Task:
-    """The same requests as af-inspect's task, from a plain Inspect task: messages in, generate, one scorer."""
-    system = build_system_prompt(TaskOptions(setting="helpful_only")).text
-    fmt = load_user_turn_format()
-    samples = [
-        Sample(
-            id=f"t-{i:04d}-{tier}",
-            input=[
-                ChatMessageSystem(content=system),
-                ChatMessageUser(content=fmt.render(f"Q{i}", tier, True)),
-            ],
-            metadata={"tier": tier},
-        )
-        for i in range(n)
-        for tier in ("free", "paid")
-    ]
-    return Task(dataset=MemoryDataset(samples), solver=generate(), scorer=_accepted())
 
 
 def _events(log) -> list[Counter]:
@@ -62,9 +28,18 @@ def test_a_sample_records_no_more_events_than_a_bare_inspect_task(tmp_path):
     kwargs = dict(
         model="organism/faker", model_args={"two_turns": 0}, display="none", log_dir=str(tmp_path / "l")
     )
+    bare_reference = bare_task(af_task)
     af = inspect_eval(af_task, **kwargs)[0]
-    bare = inspect_eval(_bare_task(3), **kwargs)[0]
+    bare = inspect_eval(bare_reference, **kwargs)[0]
     assert af.status == bare.status == "success"
+
+    # the reference sends exactly what af-inspect's task sends
+    def first_sent(log) -> dict:
+        return {
+            s.id: [m.text for m in next(e for e in s.events if e.event == "model").input] for s in log.samples
+        }
+
+    assert first_sent(af) == first_sent(bare) and len(first_sent(af)) == 6
     af_events, bare_events = _events(af), _events(bare)
     assert all(sum(c.values()) <= sum(bare_events[0].values()) for c in af_events), (
         af_events[0],
