@@ -27,7 +27,8 @@ import pandas as pd
 from inspect_ai.scorer import SampleScore, Score
 
 from af_inspect.analysis.load import LoadedLogs, score_names
-from af_inspect.scorers.metrics import TIER_ORDER, gap_interval, mcnemar_p, paired_counts
+from af_inspect.scorers.intervals import mcnemar_exact
+from af_inspect.scorers.metrics import TIER_ORDER, gap_interval, paired_counts
 
 GROUP = ["model", "setting", "variation", "args"]
 """The columns that define one row of the summary."""
@@ -261,7 +262,7 @@ def summarize(tr: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
             pairs=pc["pairs"],
             free_only=pc["free_only"],
             paid_only=pc["paid_only"],
-            mcnemar_p=mcnemar_p(pc["free_only"], pc["paid_only"]) if pc["pairs"] else math.nan,
+            mcnemar_p=mcnemar_exact(pc["free_only"], pc["paid_only"]) if pc["pairs"] else math.nan,
             af_scorer=_one(usable, "af_scorer"),
         )
         is_free = tier_col == TRAINING_TIER

@@ -56,11 +56,10 @@ def supports_num_choices(model: Model) -> bool:
 def warms_cache(model: Model) -> bool:
     """Send one vote before the others: the provider caches prompts (and caching is not turned off)."""
     try:
-        if ModelName(model).api not in CACHE_WRITE_PROVIDERS:
-            return False
+        api = ModelName(model).api
     except Exception:
         return False
-    return getattr(getattr(model, "config", None), "cache_prompt", None) is not False
+    return api in CACHE_WRITE_PROVIDERS and model.config.cache_prompt is not False
 
 
 class GraderError(str):

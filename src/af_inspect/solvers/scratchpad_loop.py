@@ -22,9 +22,8 @@ def scratchpad_loop(max_turns: int = 4) -> Solver:
     As in the reference notebook, a turn with neither a closed reasoning block nor `</OUTPUT>` ends
     the loop (the model is not following the format; asking again would not help).
 
-    Records in the sample's metadata the number of turns (`turns`) and why the loop ended
-    (`loop_ended`); the scorers parse the transcript
-    (once per sample, `af_inspect.transcript.transcript_of`).
+    Records in the sample's metadata the number of turns (`turns`) and why the loop ended (`loop_ended`);
+    the scorers parse the transcript themselves, once per sample (`af_inspect.transcript.transcript_of`).
 
     Args:
         max_turns: The most model turns per sample (the reference notebook uses 4).
