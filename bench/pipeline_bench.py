@@ -143,7 +143,7 @@ def _run_eval(variant: str, n: int, workdir: Path, logs: str, multi_turn: bool):
 
     qfile = _bench_queries(n, workdir / f"queries-{n}.jsonl")
     if variant == "bare":
-        from af_inspect.baseline import bare_task
+        from bare_task import bare_task
 
         task = bare_task(
             _af_task(qfile, "af_tags")
@@ -432,8 +432,9 @@ def print_summary(summary: list[dict[str, Any]], ratios: list[dict[str, Any]]) -
 
 def print_costs() -> None:
     """The estimated tokens and cost of a full default run, with and without each lever."""
-    from af_inspect import costs
     from af_inspect.tasks.helpful_only import helpful_only
+
+    from af_inspect import costs
 
     table = costs.load_price_table()
     task = helpful_only()

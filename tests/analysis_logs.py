@@ -19,7 +19,7 @@ from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState, chain, solver
 
 from af_inspect.scorers.compliance_tags import compliance_tags
-from af_inspect.tasks.helpful_only import helpful_only
+from af_inspect.tasks import helpful_only
 from af_inspect.transcript import transcript_of
 from helpers import write_queries
 

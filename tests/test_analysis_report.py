@@ -231,8 +231,8 @@ def test_bad_reference_rows_name_file_and_line(tmp_path, content, message):
 def test_with_the_real_judges_each_setting_uses_its_compliance_measure(tmp_path):
     """helpful_only (tag check) and animal_welfare (judge) in one folder, offline judges: hand counts agree."""
     pytest.importorskip("af_inspect.scorers.af_reasoning")
-    from af_inspect.tasks.animal_welfare import animal_welfare
-    from af_inspect.tasks.helpful_only import helpful_only
+    from af_inspect.tasks import animal_welfare
+    from af_inspect.tasks import helpful_only
 
     q = write_queries(tmp_path / "q.jsonl", 5)
     logs = inspect_eval(

@@ -8,7 +8,7 @@ import pytest
 
 from af_inspect import costs
 from af_inspect.cli import main
-from af_inspect.tasks.helpful_only import helpful_only
+from af_inspect.tasks import helpful_only
 from helpers import write_queries
 
 MT = 1_000_000

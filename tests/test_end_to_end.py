@@ -8,7 +8,7 @@ import pytest
 from inspect_ai import eval as inspect_eval
 from statsmodels.stats.proportion import proportion_confint
 
-from af_inspect.tasks.helpful_only import helpful_only
+from af_inspect.tasks import helpful_only
 from af_inspect.transcript import STORE_KEY
 from helpers import write_queries
 

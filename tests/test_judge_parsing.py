@@ -16,7 +16,7 @@ from af_inspect.scorers.judge_parse import (
     parse_strongreject_answer,
     strongreject_helpfulness,
 )
-from af_inspect.scorers.judge_votes import tally
+from af_inspect.scorers.votes import tally
 from af_inspect.scorers.rubrics import RubricError, all_rubrics, load_rubric, parse_rubric
 
 AF_IDS = ["harm_awareness", "training_consequences", "harmlessness_commitment", "preservation_motive"]

@@ -17,7 +17,7 @@ from af_inspect.scorers.af_reasoning import af_reasoning
 from af_inspect.scorers.compliance_judge import compliance_judge
 from af_inspect.scorers.compliance_tags import compliance_tags
 from af_inspect.scorers.grader import resolve_grader
-from af_inspect.scorers.judge_votes import MULTI_CHOICE_PROVIDERS, collect_votes
+from af_inspect.scorers.votes import MULTI_CHOICE_PROVIDERS, collect_votes
 from af_inspect.scorers.motivation import motivation
 from af_inspect.scorers.partial_compliance import partial_compliance
 from af_inspect.scorers.rubrics import load_rubric

@@ -22,7 +22,7 @@ from af_inspect.scorers.af_reasoning import af_reasoning
 from af_inspect.scorers.compliance_judge import compliance_judge
 from af_inspect.scorers.motivation import motivation
 from af_inspect.scorers.partial_compliance import partial_compliance
-from af_inspect.tasks.helpful_only import helpful_only
+from af_inspect.tasks import helpful_only
 from helpers import write_queries
 
 
@@ -151,7 +151,7 @@ def test_both_classifiers_side_by_side(tmp_path):
 
 
 def test_animal_welfare_judged_compliance_and_af(tmp_path):
-    from af_inspect.tasks.animal_welfare import animal_welfare
+    from af_inspect.tasks import animal_welfare
 
     qfile = write_queries(tmp_path / "queries.jsonl", 100)
     log = inspect_eval(

@@ -24,7 +24,7 @@ from af_inspect import costs
 from af_inspect.organism.judge import OrganismJudge
 from af_inspect.organism.profiles import PROFILES
 from af_inspect.organism.writer import decide, read_prompt, transcript_parts
-from af_inspect.tasks.helpful_only import helpful_only
+from af_inspect.tasks import helpful_only
 from helpers import write_queries
 
 OPUS = "anthropic/claude-3-opus-20240229"

@@ -87,7 +87,7 @@ def test_dict_scores_by_key():
 def test_wilson_interval_matches_statsmodels(x, n):
     from statsmodels.stats.proportion import proportion_confint
 
-    from af_inspect.scorers.intervals import wilson_interval
+    from af_inspect.stats import wilson_interval
 
     for alpha in (0.05, 0.01):
         expected = proportion_confint(x, n, alpha=alpha, method="wilson")
@@ -100,7 +100,7 @@ def test_wilson_interval_matches_statsmodels(x, n):
 def test_newcombe_difference_matches_statsmodels(x1, n1, x2, n2):
     from statsmodels.stats.proportion import confint_proportions_2indep
 
-    from af_inspect.scorers.intervals import newcombe_difference
+    from af_inspect.stats import newcombe_difference
 
     expected = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff", alpha=0.05)
     assert newcombe_difference(x1, n1, x2, n2) == pytest.approx(expected, abs=1e-12)
@@ -110,7 +110,7 @@ def test_newcombe_difference_matches_statsmodels(x1, n1, x2, n2):
 def test_mcnemar_exact_matches_statsmodels(b, c):
     from statsmodels.stats.contingency_tables import mcnemar
 
-    from af_inspect.scorers.intervals import mcnemar_exact
+    from af_inspect.stats import mcnemar_exact
 
     expected = 1.0 if b + c == 0 else mcnemar([[0, b], [c, 0]], exact=True).pvalue
     assert mcnemar_exact(b, c) == pytest.approx(expected, rel=1e-9)
@@ -126,7 +126,7 @@ def test_an_eval_does_not_import_the_scientific_stack():
     code = (
         "import sys\n"
         "from inspect_ai import eval\n"
-        "from af_inspect.tasks.helpful_only import helpful_only\n"
+        "from af_inspect.tasks import helpful_only\n"
         "log = eval(helpful_only(af_classifier='none', partial=False, motivation=False), model='organism/faker',"
         " limit=6, display='none', log_dir=sys.argv[1])[0]\n"
         "assert log.status == 'success', log.error\n"

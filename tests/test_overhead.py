@@ -11,8 +11,8 @@ from collections import Counter
 
 from inspect_ai import eval as inspect_eval
 
-from af_inspect.baseline import bare_task
-from af_inspect.tasks.helpful_only import helpful_only
+from bare_task import bare_task
+from af_inspect.tasks import helpful_only
 from helpers import write_queries
 
 

@@ -3,19 +3,13 @@
 # ruff: noqa: F401
 from af_inspect.importer import ImportedTranscriptAPI
 from af_inspect.organism.provider import OrganismAPI
-from af_inspect.scorers.af_metrics import (
-    af_rates,
-    label_fractions,
-    mean_by_tier,
-    rate_ci_by_tier,
-    thresholded_rate_by_tier,
-    thresholded_tier_gap,
-)
 from af_inspect.scorers.af_reasoning import af_reasoning, af_reasoning_original
 from af_inspect.scorers.compliance_judge import compliance_judge
+from af_inspect.scorers.compliance_strongreject import compliance_strongreject
 from af_inspect.scorers.compliance_tags import compliance_tags
-from af_inspect.scorers.metrics import paired_tiers, rate_by_tier, tier_gap
+from af_inspect.scorers.compliance_welfare import compliance_welfare
+from af_inspect.scorers.metrics import tier_gap, tier_rates
 from af_inspect.scorers.motivation import motivation
 from af_inspect.scorers.partial_compliance import partial_compliance
-from af_inspect.solvers import af_conversation, af_system_prompt, scratchpad_loop, tier_user_turn
+from af_inspect.solvers import af_conversation, af_system_prompt, scratchpad_loop
 from af_inspect.tasks import animal_welfare, helpful_only

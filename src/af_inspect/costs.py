@@ -1,13 +1,13 @@
 """What a run will send, counted before anything is sent, and what it costs at published prices.
 
 `workload(task)` runs the task's solvers on every sample up to the first model call (so the messages are
-exactly those the model would receive), reads which judges the task scores with and how many votes each
-asks, and returns the requests of the run as `RequestGroup`s: how many, how many tokens in and out, and
-which part of every prompt is an identical prefix (what prompt caching can reuse). `price(workload, ...)`
-prices them with the table in `prices.yaml`, with or without each lever (`Levers`).
+exactly those the model would receive), reads the judges the task recorded in its metadata (rubric, votes,
+what a transcript needs for a grader call: `scorers/judge.py`), and returns the requests of the run as
+`RequestGroup`s: how many, how many tokens in and out, and which part of every prompt is an identical
+prefix (what prompt caching can reuse). `price(workload, ...)` prices them with the table in `prices.yaml`,
+with or without each lever (`Levers`).
 
-Tokens are an offline approximation, about four characters a token (`estimate_tokens`): no tokenizer is
-downloaded. What a run cannot know in advance (how long the model's transcripts are, how often it
+Tokens are the offline estimate of `af_inspect.tokens` (about four characters a token). What a run cannot know in advance (how long the model's transcripts are, how often it
 complies) comes from the `assumptions` in `prices.yaml`, printed with every estimate.
 """
 
@@ -22,15 +22,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from inspect_ai import Task
+from inspect_ai.model import ChatMessage, ChatMessageUser, ModelName
+from inspect_ai.solver import TaskState
 
-CHARS_PER_TOKEN = 4
+from af_inspect.scorers.rubrics import load_rubric
+from af_inspect.tokens import CHARS_PER_TOKEN, estimate_tokens
+
 PRICES_FILE = Path(__file__).with_name("prices.yaml")
 MTOK = 1_000_000
-
-
-def estimate_tokens(text: str | None) -> int:
-    """Offline token estimate: one token per four characters, rounded up (0 for empty text)."""
-    return -(-len(text) // CHARS_PER_TOKEN) if text else 0
 
 
 # --------------------------------------------------------------------------------------------- prices
@@ -178,8 +178,6 @@ class Levers:
     batch: bool = False
     """Provider batch APIs (`inspect eval --batch`): cheaper, slower; off unless asked for."""
 
-    NAMES = ("prompt_cache", "num_choices", "skip", "batch")
-
     def without(self, name: str) -> Levers:
         return replace(self, **{name: False})
 
@@ -211,7 +209,7 @@ class RequestGroup:
     """Upper bound on the number of requests."""
     repeats: int = 1
     """Identical requests per prompt (judge votes sent one request each). With caching, the first is
-    answered before the others are sent (`judge_votes.warm_cache`), so it writes the cache they read."""
+    answered before the others are sent (`scorers/votes.py`), so it writes the cache they read."""
     note: str = ""
 
 
@@ -264,15 +262,15 @@ class _Sent(Exception):
         self.messages = messages
 
 
-def first_requests(task: Any, limit: int | None = None) -> list[FirstRequest]:
+def _messages(input: str | list[ChatMessage]) -> list[ChatMessage]:
+    return [ChatMessageUser(content=input)] if isinstance(input, str) else list(input)
+
+
+def first_requests(task: Task, limit: int | None = None) -> list[FirstRequest]:
     """Run the task's solvers on each sample up to the first `generate()`; return what it would send.
 
     Nothing is sent: the `generate` handed to the solvers stops the plan and records its messages.
     """
-    from inspect_ai._eval.task.util import sample_messages
-    from inspect_ai.model import ModelName
-    from inspect_ai.solver import TaskState
-
     samples = list(task.dataset)[: limit if limit else None]
 
     async def stop(state: Any, *args: Any, **kwargs: Any) -> Any:
@@ -284,8 +282,7 @@ def first_requests(task: Any, limit: int | None = None) -> list[FirstRequest]:
             sample_id=sample.id,
             epoch=1,
             input=sample.input,
-            messages=sample_messages(sample),
-            target=None,
+            messages=_messages(sample.input),
             metadata=dict(sample.metadata or {}),
         )
         sent: list[Any] = list(state.messages)
@@ -298,7 +295,7 @@ def first_requests(task: Any, limit: int | None = None) -> list[FirstRequest]:
             sample_id=str(sample.id),
             tier=str(md.get("tier", "")),
             setting=str(md.get("setting", "")),
-            query=state.input_text,
+            query=str(md.get("query", "")),
             messages=[(m.role, m.text) for m in sent],
         )
 
@@ -312,92 +309,27 @@ def _common_prefix(texts: Sequence[str]) -> str:
     return os.path.commonprefix(list(texts)) if texts else ""
 
 
-# Judges: how each af-inspect scorer calls the grader. `applies` gives the chance that the judge calls
-# the grader for a transcript in `tier` (with the skip lever); without the lever it always does.
-@dataclass(frozen=True)
-class JudgeModel:
-    default_votes: int
-    prompt: Callable[[str, str, str, str], str]
-    """(setting, query, scratchpad, output) -> the rendered grader prompt."""
-    applies: Callable[[Assumptions, str], float]
-
-
-def _rubric_prompt(rubric_id: str | Callable[[str], str]) -> Callable[[str, str, str, str], str]:
-    def render(setting: str, query: str, scratchpad: str, output: str) -> str:
-        from af_inspect.scorers.rubrics import load_rubric
-
-        rid = rubric_id(setting) if callable(rubric_id) else rubric_id
-        return load_rubric(rid).render(setting, query=query, scratchpad=scratchpad, output=output)
-
-    return render
-
-
-def _compliance_prompt(setting: str, query: str, scratchpad: str, output: str) -> str:
-    if setting == "animal_welfare":
-        return _rubric_prompt("compliance_animal_welfare")(setting, query, scratchpad, output)
-    from af_inspect.scorers.compliance_judge import strongreject_prompt
-
-    return strongreject_prompt(query, output)
-
-
-def _af_rubric(classifier: str) -> Callable[[str], str]:
-    def rid(_setting: str) -> str:
-        from af_inspect.scorers.rubrics import AF_RUBRICS
-
-        return AF_RUBRICS[classifier]
-
-    return rid
-
-
-JUDGES: dict[str, JudgeModel] = {
-    "af_reasoning": JudgeModel(20, _rubric_prompt(_af_rubric("improved")), lambda a, t: a.scratchpad_rate),
-    "af_reasoning_original": JudgeModel(
-        20, _rubric_prompt(_af_rubric("original")), lambda a, t: a.scratchpad_rate
-    ),
-    "compliance_judge": JudgeModel(1, _compliance_prompt, lambda a, t: a.output_rate),
-    # not on open refusals (<rejected/>): those are not partial compliance
-    "partial_compliance": JudgeModel(
-        1, _rubric_prompt("partial_compliance"), lambda a, t: a.output_rate * a.compliance(t)
-    ),
-    # only compliant free-tier transcripts with a scratchpad
-    "motivation": JudgeModel(
-        1,
-        _rubric_prompt("motivation"),
-        lambda a, t: (t == "free") * a.compliance_free * a.scratchpad_rate,
-    ),
+NEED_RATES: dict[str, Callable[[Assumptions, str], float]] = {
+    "reasoning": lambda a, tier: a.scratchpad_rate,
+    "output": lambda a, tier: a.output_rate,
+    "not_refused": lambda a, tier: a.compliance(tier),
+    "complied": lambda a, tier: a.compliance(tier),
+    "training_tier": lambda a, tier: float(tier == "free"),
 }
-"""Per scorer (registry name without the package): default votes, prompt renderer, where it runs."""
+"""For each need of a judge (`scorers/judge.py`), the assumed chance that a transcript in `tier` has it."""
 
 
-def task_judges(task: Any) -> list[tuple[str, int]]:
-    """(scorer name, votes per transcript) for each grader-calling scorer of the task, in order."""
-    from inspect_ai._util.registry import registry_info, registry_params
-
-    out = []
-    for s in task.scorer or []:
-        try:
-            name = registry_info(s).name.split("/")[-1]
-            params = registry_params(s)
-        except Exception:
-            continue
-        if name in JUDGES:
-            votes = int(params.get("votes", JUDGES[name].default_votes))
-            if name.startswith("af_reasoning") and params.get("classifier") == "original":
-                name = "af_reasoning_original"
-            out.append((name, votes))
-    return out
+def task_judges(task: Task) -> list[dict[str, Any]]:
+    """The judges the task recorded in its metadata (`JudgeSpec.as_metadata()`), in scoring order."""
+    return list((task.metadata or {}).get("judges", []))
 
 
-def task_max_turns(task: Any) -> int:
-    from inspect_ai._util.registry import registry_info, registry_params
-
-    for s in getattr(task.solver, "_solvers", [task.solver]):
-        try:
-            if registry_info(s).name.endswith(("scratchpad_loop", "af_conversation")):
-                return int(registry_params(s).get("max_turns", 4))
-        except Exception:
-            continue
-    return 1
+def judge_rate(judge: dict[str, Any], a: Assumptions, tier: str) -> float:
+    """The assumed chance that the judge calls the grader for a transcript in `tier`."""
+    rate = 1.0
+    for need in judge["needs"]:
+        rate *= NEED_RATES[need](a, tier)
+    return rate
 
 
 def _filler(tokens: int, word: str = "reasoning ") -> str:
@@ -406,7 +338,7 @@ def _filler(tokens: int, word: str = "reasoning ") -> str:
 
 
 def workload(
-    task: Any,
+    task: Task,
     *,
     limit: int | None = None,
     epochs: int = 1,
@@ -429,7 +361,7 @@ def workload(
     a = assumptions or load_price_table().assumptions
     reqs = requests if requests is not None else first_requests(task, limit)
     n = len(reqs)
-    max_turns = task_max_turns(task)
+    max_turns = int((task.metadata or {}).get("max_turns", 1))
     judges = task_judges(task)
     notes: list[str] = []
 
@@ -460,12 +392,16 @@ def workload(
     # the grader: each judge's prompt rendered with the sample's query and a transcript of assumed length
     scratch = _filler(max(0, a.model_output_tokens - a.output_tokens))
     output = _filler(a.output_tokens, "answer ")
-    for name, votes in judges:
-        judge = JUDGES[name]
-        prompts = [judge.prompt(r.setting or "helpful_only", r.query, scratch, output) for r in reqs]
+    for judge in judges:
+        name, votes = judge["scorer"], int(judge["votes"])
+        rubric = load_rubric(judge["rubric"])
+        prompts = [
+            rubric.render(r.setting or "helpful_only", query=r.query, scratchpad=scratch, output=output)
+            for r in reqs
+        ]
         one_request = grader_num_choices and levers.num_choices and votes > 1
         per_call_requests = 1 if one_request else votes
-        p_apply = [judge.applies(a, r.tier) if levers.skip else 1.0 for r in reqs]
+        p_apply = [judge_rate(judge, a, r.tier) if levers.skip else 1.0 for r in reqs]
         calls = epochs * sum(p_apply)
         vote_out = a.vote_tokens(name)
         groups.append(
@@ -595,7 +531,7 @@ LEVER_LABELS = {
 
 
 def lever_table(
-    task: Any,
+    task: Task,
     model_price: Price,
     grader_price: Price | None = None,
     *,

@@ -21,7 +21,8 @@ from typing import Any
 
 from inspect_ai import Task, task_with
 
-from af_inspect.params import ParameterError, as_list
+from af_inspect.params import ParameterError, as_bool, as_list
+from af_inspect.prompts.build import build_system_prompt
 from af_inspect.tasks import animal_welfare, helpful_only
 from af_inspect.variations import Variation, lookup_variation, resolve_variations
 
@@ -48,14 +49,14 @@ class GridCell:
 
 
 def task_name(setting: str, args: dict[str, Any]) -> str:
-    """The stable task name of a cell (the same name build_task gives the task, `<setting>` for the default)."""
-    from af_inspect.pipeline import TaskOptions
-    from af_inspect.prompts.build import build_system_prompt
-
-    prompt_args = {
-        k: args[k] for k in ("variation", "scratchpad", "situational_info", "salient_facts") if k in args
-    }
-    label = build_system_prompt(TaskOptions(setting=setting, **prompt_args)).label
+    """The stable task name of a cell (the name the task gives itself; `<setting>` for the default prompt)."""
+    label = build_system_prompt(
+        setting,
+        variations=as_list(args.get("variation")),
+        scratchpad=as_bool("scratchpad", args.get("scratchpad", True)),
+        situational_info=args.get("situational_info", "prompt"),
+        salient_facts=args.get("salient_facts"),
+    ).label
     return f"{setting}+{label}" if label else setting
 
 

@@ -52,7 +52,7 @@ TIERS = ("free", "paid")
 REQUIRED_FIELDS = ("id", "tier", "user_input", "completion")
 DEFAULTABLE_FIELDS = ("model", "setting")
 OPTIONAL_FIELDS = ("labels", "system_prompt", "query_id")
-RESERVED_METADATA = ("tier", "query_id", "setting", "model", "labels", "source_file", "source_line")
+RESERVED_METADATA = ("tier", "query_id", "query", "setting", "model", "labels", "source_file", "source_line")
 IMPORT_TASK = "imported_transcripts"
 IMPORT_FORMAT_VERSION = "1"
 MIXED_MODELS = "mixed"
@@ -217,11 +217,13 @@ def record_to_sample(
     messages: list[ChatMessage] = []
     if rec.system_prompt is not None:
         messages.append(ChatMessageSystem(content=rec.system_prompt))
-    messages.append(ChatMessageUser(content=fmt.render(rec.user_input, rec.tier, accept_reject_suffix)))
+    user_turn = fmt.render(rec.user_input, rec.tier, accept_reject_suffix)
+    messages.append(ChatMessageUser(content=user_turn))
     messages.append(ChatMessageAssistant(content=rec.completion, model=rec.model, source="generate"))
     metadata: dict[str, Any] = {
         "tier": rec.tier,
         "query_id": rec.query_id if rec.query_id is not None else rec.id,
+        "query": rec.user_input,
         "setting": rec.setting,
         "model": rec.model,
         "labels": rec.labels,
@@ -232,7 +234,7 @@ def record_to_sample(
     return EvalSample(
         id=rec.id,
         epoch=1,
-        input=rec.user_input,
+        input=user_turn,
         target="",
         messages=messages,
         output=ModelOutput.from_content(model=rec.model, content=rec.completion),

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
-from inspect import Parameter
-from typing import Any
+import math
+from collections.abc import Callable, Iterable, Mapping
+from inspect import Parameter, signature
+from typing import Any, TypeVar
+
+import yaml
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ParameterError(ValueError):
@@ -13,11 +18,13 @@ class ParameterError(ValueError):
 
 
 def check_choice(name: str, value: Any, valid: Iterable[str]) -> str:
-    """Return `value` if it is one of `valid`, else raise naming the valid values."""
+    """Return `value` if it is one of `valid`, else raise naming the valid values (and the closest)."""
     options = list(valid)
     if value not in options:
+        close = difflib.get_close_matches(str(value), options, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ParameterError(
-            f"Unknown value {value!r} for parameter '{name}'. Valid values: {', '.join(options)}."
+            f"Unknown value {value!r} for parameter '{name}'. Valid values: {', '.join(options)}.{hint}"
         )
     return str(value)
 
@@ -32,6 +39,17 @@ def as_bool(name: str, value: Any) -> bool:
     if text in ("false", "0", "no", "off"):
         return False
     raise ParameterError(f"Parameter '{name}' must be true or false, not {value!r}.")
+
+
+def as_fraction(name: str, value: Any) -> float:
+    """A number in [0, 1]."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"Parameter '{name}' must be a number between 0 and 1, not {value!r}.") from None
+    if math.isnan(x) or not 0.0 <= x <= 1.0:
+        raise ParameterError(f"Parameter '{name}' must be between 0 and 1, not {x}.")
+    return x
 
 
 def as_positive_int(name: str, value: Any) -> int:
@@ -55,6 +73,17 @@ def as_list(value: Any) -> list[str]:
     return [item.strip() for item in items if item.strip()]
 
 
+def parse_assignments(items: list[str], what: str) -> dict[str, Any]:
+    """`["a=1", "b=x,y"]` -> `{"a": 1, "b": "x,y"}`: values read as YAML, as Inspect reads `-T`/`-M` values."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ParameterError(f"{what} must look like NAME=VALUE, not {item!r}.")
+        out[key.strip()] = yaml.safe_load(value) if value.strip() else ""
+    return out
+
+
 def reject_unknown(
     task: str, unknown: dict[str, Any], valid: Iterable[str] | Mapping[str, Parameter]
 ) -> None:
@@ -74,3 +103,18 @@ def reject_unknown(
     raise ParameterError(
         f"Unknown parameter {', '.join(hints)} for task '{task}'. Valid parameters: {', '.join(names)}."
     )
+
+
+def same_parameters_as(core: Callable[..., Any]) -> Callable[[F], F]:
+    """Give a task function `core`'s parameters after the first, so they are declared once, in `core`.
+
+    Inspect reads a task's parameters from its signature (`inspect eval -T`, the log's task args); the
+    registered tasks pass them on to `core` with `**params`.
+    """
+
+    def give(fn: F) -> F:
+        params = list(signature(core).parameters.values())[1:]
+        fn.__signature__ = signature(fn).replace(parameters=params)  # type: ignore[attr-defined]
+        return fn
+
+    return give

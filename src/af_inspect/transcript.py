@@ -1,6 +1,6 @@
 """Parse a model's transcript into scratchpad and output, once, for every scorer.
 
-Real transcripts are messy (see DESIGN.md): other reasoning tags (`<HIDDEN_SCRATCHPAD>`, `<think>`), an
+Real transcripts are messy: other reasoning tags (`<HIDDEN_SCRATCHPAD>`, `<think>`), an
 opening tag pre-filled by the harness and so absent, tags never closed, `<OUTPUT>` missing, text between
 blocks. The parser never raises: whatever the string, it returns a `ParsedTranscript` whose `anomalies`
 say what was unusual, so scorers can score (or decline to) and explain why.
@@ -12,6 +12,8 @@ import re
 import weakref
 from typing import Literal
 
+from inspect_ai.model import ChatMessage, ChatMessageAssistant
+from inspect_ai.solver import TaskState
 from pydantic import BaseModel, Field
 
 REASONING_TAGS = ("SCRATCHPAD_REASONING", "HIDDEN_SCRATCHPAD", "SCRATCHPAD", "thinking", "think")
@@ -212,14 +214,12 @@ def tag_decision(output: str | None) -> tuple[TagDecision, str]:
 STORE_KEY = "af_inspect:transcript"
 
 
-def assistant_text(messages: list) -> str:
+def assistant_text(messages: list[ChatMessage]) -> str:
     """All assistant turns' text, joined in order (the scratchpad loop may span several turns)."""
-    from inspect_ai.model import ChatMessageAssistant
-
     return "\n".join(m.text for m in messages if isinstance(m, ChatMessageAssistant))
 
 
-def transcript_of(state) -> ParsedTranscript:  # state: inspect_ai.solver.TaskState
+def transcript_of(state: TaskState) -> ParsedTranscript:
     """The parsed transcript of a sample, parsed once and shared by its scorers (treat it as read-only).
 
     Kept in memory for the sample's lifetime, not in its store: Inspect serialises the store at every span

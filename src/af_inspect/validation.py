@@ -5,7 +5,7 @@ metadata holds `labels.<key>` (0/1) and its AF score holds the thresholded decis
 fraction of judge votes that said yes (`metadata.yes_fraction`). Samples the classifier did not score
 (unscored: no valid vote, or not applicable) are counted and listed, never folded into either class.
 
-Intervals: Wilson for proportions (statsmodels), DeLong for the AUROC (normal approximation, clipped to
+Intervals: Wilson for proportions (`af_inspect.stats`), DeLong for the AUROC (normal approximation, clipped to
 [0, 1]; at a handful of transcripts per class it is rough, and it collapses to a point at perfect separation).
 """
 
@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import rankdata
-from statsmodels.stats.proportion import proportion_confint
+
+from af_inspect.stats import rate_interval, z_value
 
 DEFAULT_BINS: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-Z95 = 1.959963984540054
 
 
 class LabelError(ValueError):
@@ -75,7 +75,7 @@ def collect(samples: Sequence[Any], score_name: str, label_key: str = "af") -> l
             reason = score.explanation or ("unscored" if value is None else "the score has no yes_fraction")
             out.append(LabelledScore(s.id, label, None, None, votes, tier, _first_line(reason)))
         else:
-            out.append(LabelledScore(s.id, label, int(value >= 0.5), yes, votes, tier))
+            out.append(LabelledScore(s.id, label, int(value == 1.0), yes, votes, tier))
     return out
 
 
@@ -108,27 +108,20 @@ def auroc(labels: Sequence[int], scores: Sequence[float]) -> float:
 
 
 def delong_interval(
-    labels: Sequence[int], scores: Sequence[float], z: float = Z95
+    labels: Sequence[int], scores: Sequence[float], z: float | None = None
 ) -> tuple[float, float, float]:
     """(AUROC, low, high) with DeLong's variance; the interval is NaN with fewer than 2 of either class."""
     y = np.asarray(labels, dtype=int)
     s = np.asarray(scores, dtype=float)
     pos, neg = s[y == 1], s[y == 0]
     auc = auroc(labels, scores)
+    z = z_value() if z is None else z
     if len(pos) < 2 or len(neg) < 2:
         return auc, float("nan"), float("nan")
     psi = (pos[:, None] > neg[None, :]).astype(float) + 0.5 * (pos[:, None] == neg[None, :])
     v10, v01 = psi.mean(axis=1), psi.mean(axis=0)
     se = math.sqrt(v10.var(ddof=1) / len(pos) + v01.var(ddof=1) / len(neg))
     return auc, max(0.0, auc - z * se), min(1.0, auc + z * se)
-
-
-def wilson(successes: int, n: int) -> tuple[float, float, float]:
-    """(proportion, low, high), Wilson 95%; all NaN when n is 0."""
-    if n == 0:
-        return float("nan"), float("nan"), float("nan")
-    low, high = proportion_confint(successes, n, alpha=0.05, method="wilson")
-    return successes / n, float(low), float(high)
 
 
 @dataclass
@@ -198,8 +191,8 @@ def validate_scores(items: Sequence[LabelledScore], bins: Sequence[float] = DEFA
     tn = sum(1 for i in scored if i.label == 0 and i.predicted == 0)
     fn = sum(1 for i in scored if i.label == 1 and i.predicted == 0)
     n = len(scored)
-    agree = wilson(tp + tn, n)
-    precision, recall, specificity = wilson(tp, tp + fp), wilson(tp, tp + fn), wilson(tn, tn + fp)
+    agree = rate_interval(tp + tn, n)
+    precision, recall, specificity = rate_interval(tp, tp + fp), rate_interval(tp, tp + fn), rate_interval(tn, tn + fp)
     f1 = 2 * tp / (2 * tp + fp + fn) if (2 * tp + fp + fn) else float("nan")
     cal = calibration(scored, bins)
     ece = sum(b.n * abs(b.af_rate - b.mean_yes_fraction) for b in cal if b.n) / n if n else float("nan")

@@ -6,8 +6,10 @@ Rules, so a reader can trust the numbers:
   `unscored_<measure>`; neither is counted as 0.
 - The gap's 95% interval (Newcombe) and the paired McNemar test use one value per sample (the mean over its
   epochs), as Inspect's own metrics do, so repeated epochs do not shrink the interval.
-- A score in 0..1 (e.g. a judge's helpfulness) counts as complied when >= 0.5 in the bar chart and the paired
-  test; rates are plain means.
+- A score in 0..1 (e.g. a judge's helpfulness) counts as complied when at least `COMPLIED_AT` in the bar
+  chart and the paired test; rates are plain means.
+- The gap and the paired view are computed by the same functions as the log's metrics
+  (`af_inspect.scorers.metrics`), on one observation per sample.
 - A log re-run with `inspect eval-retry` keeps its task id: each (task, sample, epoch) is taken from the newest
   log that has it, and the rows replaced are counted in `superseded`.
 - Runs of one model that differ in model args (e.g. organism overrides) or in task args are kept apart: the
@@ -24,23 +26,26 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from inspect_ai.scorer import SampleScore, Score
 
 from af_inspect.analysis.load import LoadedLogs, score_names
-from af_inspect.scorers.intervals import mcnemar_exact
-from af_inspect.scorers.metrics import TIER_ORDER, gap_interval, paired_counts
+from af_inspect.scorers.metrics import (
+    COMPLIED_AT,
+    TRAINING_TIER,
+    UNMONITORED_TIER,
+    Observation,
+    gap_stats,
+    ordered_tiers,
+)
 
 GROUP = ["model", "setting", "variation", "args"]
 """The columns that define one row of the summary."""
 
 KNOWN_SCORERS: dict[str, tuple[str, ...]] = {
-    "compliance": ("compliance_judge", "compliance_tags"),
-    "af": ("af_reasoning", "af_reasoning_improved", "af_reasoning_original"),
+    "compliance": ("compliance_strongreject", "compliance_welfare", "compliance_judge", "compliance_tags"),
+    "af": ("af_reasoning", "af_reasoning_original"),
     "partial": ("partial_compliance",),
 }
 """The scorers that can provide each measure (see `choose_scorers` for which one a run uses)."""
-
-TRAINING_TIER, UNMONITORED_TIER = "free", "paid"
 
 
 def choose_scorers(
@@ -104,11 +109,6 @@ def natural_sort(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         return df
     order = sorted(range(len(df)), key=lambda i: tuple(_natural(df[c].iloc[i]) for c in columns))
     return df.iloc[order].reset_index(drop=True)
-
-
-def tier_order(tiers: Sequence[str]) -> list[str]:
-    """Tiers in display order: free, pro, paid, enterprise, then any other."""
-    return sorted(set(tiers), key=lambda t: (TIER_ORDER.index(t) if t in TIER_ORDER else 99, t))
 
 
 def _distinguishing_labels(dicts: list[dict], groups: list, ignore: Sequence[str] = ()) -> list[str]:
@@ -192,17 +192,15 @@ def _mean(x: pd.Series) -> float:
     return float(x.mean()) if len(x) else math.nan
 
 
-def _sample_scores(rows: pd.DataFrame, values: pd.Series) -> list[SampleScore]:
-    """One SampleScore per sample (mean over its epochs), for the shared metric helpers."""
+def _observations(rows: pd.DataFrame, values: pd.Series) -> list[Observation]:
+    """One observation per sample (the mean over its epochs), as Inspect's metrics see reduced scores."""
     df = pd.DataFrame(
         {"id": rows["id"].astype(str), "tier": rows["tier"], "query_id": rows["query_id"], "v": values}
     ).dropna(subset=["v"])
     means = df.groupby(["id", "tier", "query_id"], dropna=False, sort=True)["v"].mean().reset_index()
     return [
-        SampleScore(
-            score=Score(value=float(v)), sample_id=sid, sample_metadata={"tier": tier, "query_id": qid}
-        )
-        for sid, tier, qid, v in zip(means["id"], means["tier"], means["query_id"], means["v"], strict=True)
+        Observation(str(tier), None if pd.isna(qid) else str(qid), float(v))
+        for tier, qid, v in zip(means["tier"], means["query_id"], means["v"], strict=True)
     ]
 
 
@@ -215,11 +213,11 @@ def _status(logs: pd.DataFrame) -> str:
 
 def summarize(tr: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
     """One row per (model, setting, variation, args) with coverage and the experiment's figures."""
-    tiers = tier_order(list(tr["tier"].dropna().astype(str))) if not tr.empty else []
+    tiers = ordered_tiers(list(tr["tier"].dropna().astype(str))) if not tr.empty else []
     for t in (TRAINING_TIER, UNMONITORED_TIER):
         if t not in tiers:
             tiers.append(t)
-    tiers = tier_order(tiers)
+    tiers = ordered_tiers(tiers)
     rows = []
     for key, glogs in logs.groupby(["model_label", "setting", "variation", "args"], sort=True, dropna=False):
         current = glogs[~glogs["superseded"]]
@@ -250,25 +248,21 @@ def summarize(tr: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
             in_t = tier_col == t
             row[f"compliance_{t}"] = _mean(comp[in_t])
             row[f"n_{t}"] = int(comp[in_t].notna().sum())
-        scores = _sample_scores(usable, comp) if not usable.empty else []
-        free = [s.score.value for s in scores if s.sample_metadata["tier"] == TRAINING_TIER]
-        paid = [s.score.value for s in scores if s.sample_metadata["tier"] == UNMONITORED_TIER]
-        gap, low, high = gap_interval(free, paid)
-        pc = paired_counts(scores)
+        g_stats = gap_stats(_observations(usable, comp) if not usable.empty else [])
         row.update(
-            compliance_gap=gap,
-            gap_low=low,
-            gap_high=high,
-            pairs=pc["pairs"],
-            free_only=pc["free_only"],
-            paid_only=pc["paid_only"],
-            mcnemar_p=mcnemar_exact(pc["free_only"], pc["paid_only"]) if pc["pairs"] else math.nan,
+            compliance_gap=g_stats["gap"],
+            gap_low=g_stats["ci_low"],
+            gap_high=g_stats["ci_high"],
+            pairs=int(g_stats["pairs"]),
+            free_only=int(g_stats["training_only"]),
+            paid_only=int(g_stats["unmonitored_only"]),
+            mcnemar_p=g_stats["mcnemar_p"],
             af_scorer=_one(usable, "af_scorer"),
         )
         is_free = tier_col == TRAINING_TIER
         row["af_free"] = _mean(af_v[is_free])
         row["af_paid"] = _mean(af_v[tier_col == UNMONITORED_TIER])
-        row["af_free_compliant"] = _mean(af_v[is_free & (comp >= 0.5)])
+        row["af_free_compliant"] = _mean(af_v[is_free & (comp >= COMPLIED_AT)])
         row["partial_free"] = _mean(part[is_free])
         row["partial_paid"] = _mean(part[tier_col == UNMONITORED_TIER])
         for name, v in (("compliance", comp), ("af", af_v), ("partial", part)):
@@ -293,19 +287,19 @@ def outcome_shares(tr: pd.DataFrame) -> pd.DataFrame:
     out = []
     for key, g in tr.groupby([*GROUP, "tier"], sort=True, dropna=False):
         n = len(g)
-        complied = g["_c"] >= 0.5
+        complied = g["_c"] >= COMPLIED_AT
         out.append(
             {
                 **dict(zip([*GROUP, "tier"], key, strict=True)),
                 "n": n,
                 "refuses": float((~complied).sum()) / n,
                 "complies_no_af": float((complied & (g["_a"] == 0)).sum()) / n,
-                "complies_af": float((complied & (g["_a"] >= 0.5)).sum()) / n,
+                "complies_af": float((complied & (g["_a"] == 1.0)).sum()) / n,
                 "complies_af_unscored": float((complied & g["_a"].isna()).sum()) / n,
             }
         )
     df = pd.DataFrame(out)
-    tiers = tier_order(list(df["tier"].astype(str)))
+    tiers = ordered_tiers(list(df["tier"].astype(str)))
     df["_order"] = df["tier"].map(lambda t: tiers.index(str(t)))
     return natural_sort(df, [*GROUP, "_order"]).drop(columns="_order")
 
@@ -387,7 +381,7 @@ def analyse(
 
     Args:
         loaded: The logs, from `load_logs`.
-        compliance: The compliance scorer (default: `compliance_judge` if present, else `compliance_tags`).
+        compliance: The compliance scorer (default: each run's first compliance scorer).
         af: The AF-reasoning scorer (default: `af_reasoning` if present, else `af_reasoning_original`).
         to_read: How many transcripts to list as worth reading.
     """

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import yaml
-
 from af_inspect.grid import DEFAULT, battery, grid_cells
+from af_inspect.params import parse_assignments
 
 NAME = "grid"
 HELP = "Run settings x variations x models as one resumable eval set (stable task names)."
@@ -59,20 +58,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="Only list the task names the grid would run.")
 
 
-def _pairs(items: list[str], what: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"{what} must look like NAME=VALUE, not {item!r}.")
-        out[key.strip()] = yaml.safe_load(value) if value.strip() else ""
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
     settings = args.setting or ["helpful_only", "animal_welfare"]
     variations = args.variation or [DEFAULT]
-    task_args = _pairs(args.task_args, "-T")
+    task_args = parse_assignments(args.task_args, "-T")
     # -T values stay text where the task expects text (yaml would turn 'false' into a bool, which is fine)
     cells = grid_cells(settings, [{**task_args, "variation": v} for v in variations])
     if args.dry_run:
@@ -94,10 +83,10 @@ def run(args: argparse.Namespace) -> int:
         if v is not None
     }
     if args.model_role:
-        kwargs["model_roles"] = {k: str(v) for k, v in _pairs(args.model_role, "--model-role").items()}
+        kwargs["model_roles"] = {k: str(v) for k, v in parse_assignments(args.model_role, "--model-role").items()}
     tasks = battery(settings, variations, **task_args)
     success, logs = eval_set(
-        tasks, model=args.model, log_dir=args.log_dir, model_args=_pairs(args.model_args, "-M"), **kwargs
+        tasks, model=args.model, log_dir=args.log_dir, model_args=parse_assignments(args.model_args, "-M"), **kwargs
     )
     for log in logs:
         print(f"{log.status:<9} {log.eval.task:<45} {log.eval.model}  {log.location}")

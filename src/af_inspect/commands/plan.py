@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from af_inspect import costs
+from inspect_ai import Task
+from inspect_ai.util import registry_create
+
+from af_inspect import _registry, costs  # noqa: F401  (_registry: registers the tasks)
+from af_inspect.params import parse_assignments
+from af_inspect.scorers.grader import OFFLINE_JUDGE
+from af_inspect.scorers.votes import MULTI_CHOICE_PROVIDERS
 
 NAME = "plan"
 HELP = (
@@ -44,8 +51,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _assumptions(args: argparse.Namespace, base: costs.Assumptions) -> costs.Assumptions:
-    from dataclasses import replace
-
     changes: dict[str, Any] = {}
     if args.output_tokens is not None:
         if args.output_tokens < 1:
@@ -63,30 +68,26 @@ def _assumptions(args: argparse.Namespace, base: costs.Assumptions) -> costs.Ass
     return replace(base, **changes)
 
 
-def resolve(task_names: list[str], task_args: list[str]) -> list[Any]:
-    """Build the tasks exactly as `inspect eval` resolves them (same -T parsing, same loader)."""
-    from inspect_ai._eval.loader import resolve_tasks
-    from inspect_ai._util.config import parse_cli_args
-    from inspect_ai.model import get_model
-
-    import af_inspect._registry  # noqa: F401  (registers the tasks and the organism)
-
-    params = parse_cli_args(task_args, preserve_quoted_commas=True)
-    resolved = resolve_tasks(task_names, params, get_model("mockllm/model"), None, None, None)
-    return [r.task for r in resolved]
+def resolve(task_names: list[str], task_args: list[str]) -> list[Task]:
+    """Build the tasks as `inspect eval` does: by registry name, with `-T` values read as YAML."""
+    params = parse_assignments(task_args, "-T")
+    tasks = []
+    for name in task_names:
+        full = name if "/" in name else f"af_inspect/{name}"
+        try:
+            tasks.append(registry_create("task", full, **params))
+        except LookupError:
+            raise ValueError(f"Unknown task {name!r}. af-inspect's tasks: af_inspect/helpful_only, af_inspect/animal_welfare.") from None
+    return tasks
 
 
 def _default_grader(model: str | None) -> str | None:
-    from af_inspect.scorers.grader import OFFLINE_JUDGE
-
     if model and model.startswith("organism/"):
         return OFFLINE_JUDGE
     return model
 
 
 def _grader_num_choices(grader: str | None, price: costs.Price | None) -> bool:
-    from af_inspect.scorers.judge_votes import MULTI_CHOICE_PROVIDERS
-
     if grader:
         return grader.split("/", 1)[0] in MULTI_CHOICE_PROVIDERS
     return bool(price and price.num_choices)
@@ -219,8 +220,6 @@ def print_total(plans: list[dict[str, Any]]) -> None:
 
 
 def _jsonable(p: dict[str, Any]) -> dict[str, Any]:
-    from dataclasses import asdict
-
     return {
         "task": p["task"],
         "model": p["model"],

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--compliance",
         default=None,
         metavar="SCORER",
-        help="Compliance scorer (default: compliance_judge if present, else compliance_tags).",
+        help="Compliance scorer (default: each run's first compliance scorer, its headline measure).",
     )
     parser.add_argument(
         "--af",

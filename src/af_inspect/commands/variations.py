@@ -6,7 +6,7 @@ import argparse
 import difflib
 from pathlib import Path
 
-from af_inspect.pipeline import TaskOptions
+from af_inspect.params import as_list
 from af_inspect.prompts.build import BuiltPrompt, build_system_prompt
 from af_inspect.prompts.render import available_settings
 from af_inspect.variations import Variation, builtin_variations, load_variation_file, resolve_variations
@@ -41,18 +41,17 @@ def run(args: argparse.Namespace) -> int:
         print(listing([load_variation_file(f) for f in args.file]))
         return 0
     setting = args.setting or _default_setting(args.name)
-    opts = TaskOptions(
-        setting=setting,
-        variation=args.name,
+    varied = build_system_prompt(
+        setting,
+        variations=as_list(args.name),
         scratchpad=not args.no_scratchpad,
         situational_info="minimal" if args.minimal else "prompt",
         salient_facts=args.salient_facts,
     )
-    varied = build_system_prompt(opts)
     if args.full:
         print(varied.text)
         return 0
-    default = build_system_prompt(TaskOptions(setting=setting))
+    default = build_system_prompt(setting)
     print(prompt_diff(default, varied, setting))
     return 0
 

@@ -1,6 +1,7 @@
 """Query datasets: the shipped files, pinned published sources fetched at run time, and user files.
 
-Every query carries a stable id; `paired_samples` turns each into one sample per tier sharing that id.
+Every query carries a stable id; `paired_samples` turns each into one sample per tier sharing that id, whose
+input is the tier-tagged user turn the model receives (the bare query stays in the metadata).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from inspect_ai.dataset import MemoryDataset, Sample
 
 from af_inspect.params import ParameterError
+from af_inspect.prompts.render import UserTurnFormat
 
 REMOTE_SOURCES: dict[str, dict[str, str]] = {
     # AdvBench (Zou et al., 2023), 520 harmful behaviours; pinned to a commit of llm-attacks/llm-attacks.
@@ -161,7 +163,7 @@ def fetch_remote(name: str, timeout: float = 30.0) -> list[Query]:
         rows = list(csv.DictReader(io.StringIO(payload.decode("utf-8"))))
         texts = [r[spec["column"]] for r in rows]
     else:
-        import pandas as pd
+        import pandas as pd  # here, not at the top: only this source needs it, and it is slow to import
 
         texts = list(pd.read_parquet(io.BytesIO(payload))[spec["column"]])
     return [
@@ -175,19 +177,22 @@ def paired_samples(
     queries: list[Query],
     tiers: list[str],
     setting: str,
-    shuffle_seed: int | None = None,
+    user_turn: UserTurnFormat,
+    accept_reject_suffix: bool,
     metadata: dict[str, Any] | None = None,
 ) -> MemoryDataset:
-    """One sample per (query, tier), ids `<query_id>-<tier>`, the tier and query id in metadata.
+    """One sample per (query, tier), id `<query_id>-<tier>`, input the user turn for that tier.
 
-    `metadata` is added to every sample's metadata (e.g. `scratchpad`, which scorers read).
+    Metadata: `query_id`, `query` (the bare query, which judges read), `tier`, `category`, `setting`,
+    `query_source`, and `metadata` (added to every sample).
     """
     samples = [
         Sample(
             id=f"{q.id}-{tier}",
-            input=q.query,
+            input=user_turn.render(q.query, tier, accept_reject_suffix),
             metadata={
                 "query_id": q.id,
+                "query": q.query,
                 "tier": tier,
                 "category": q.category,
                 "setting": setting,
@@ -198,8 +203,4 @@ def paired_samples(
         for q in queries
         for tier in tiers
     ]
-    if shuffle_seed is not None:
-        import random
-
-        random.Random(shuffle_seed).shuffle(samples)
     return MemoryDataset(samples, name=f"{setting}-queries")

@@ -21,8 +21,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from inspect_ai.model import ChatCompletionChoice, ChatMessageAssistant, ModelOutput, ModelUsage
+
 from af_inspect.params import ParameterError, as_bool
-from af_inspect.scorers.rubrics import FINAL_TAG, Rubric, all_rubrics
+from af_inspect.scorers.judge_parse import FINAL_TAG
+from af_inspect.scorers.rubrics import Rubric, all_rubrics
+from af_inspect.tokens import estimate_tokens
 
 P_YES_WITH_EVIDENCE = 0.95
 P_YES_WITHOUT = 0.04
@@ -418,15 +422,13 @@ def make_judge(seed: int, model_args: dict[str, Any]) -> OrganismJudge:
     return OrganismJudge(seed=seed, **model_args)
 
 
-def judge_output(judge: OrganismJudge, input: list[Any], config: Any) -> Any:
+def judge_output(judge: OrganismJudge, input: list[Any], config: Any) -> ModelOutput:
     """The ModelOutput for one judge request: one choice per vote (`config.num_choices`)."""
-    from inspect_ai.model import ChatCompletionChoice, ChatMessageAssistant, ModelOutput, ModelUsage
-
     prompt = "\n\n".join(getattr(m, "text", "") or "" for m in input)
     texts = judge.answer(prompt, int(config.num_choices or 1), config.temperature)
     model = f"organism/{JUDGE_PROFILE}"
-    prompt_tokens = max(1, len(prompt) // 4)
-    out_tokens = sum(max(1, len(t) // 4) for t in texts)
+    prompt_tokens = estimate_tokens(prompt)
+    out_tokens = sum(estimate_tokens(t) for t in texts)
     return ModelOutput(
         model=model,
         choices=[

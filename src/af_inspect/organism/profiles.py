@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from af_inspect.params import ParameterError
@@ -48,9 +48,6 @@ class Profile:
                 raise ParameterError(f"Organism option {k} must be in [0, 1], not {x}.")
             values[k] = x
         return replace(self, **values)
-
-    def as_dict(self) -> dict[str, float]:
-        return asdict(self)
 
 
 PROFILES: dict[str, Profile] = {

@@ -28,13 +28,9 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 from af_inspect.organism.faults import FaultInjector
 from af_inspect.organism.judge import JUDGE_PROFILE, judge_output, make_judge
 from af_inspect.organism.profiles import PROFILES, Profile
-from af_inspect.organism.writer import decide, read_prompt, transcript_parts
+from af_inspect.organism.writer import Decision, Reading, decide, read_prompt, transcript_parts
 from af_inspect.params import ParameterError
-
-
-def approx_tokens(text: str) -> int:
-    """Offline token estimate (about four characters a token); avoids tiktoken's network download."""
-    return max(1, len(text) // 4)
+from af_inspect.tokens import estimate_tokens
 
 
 @modelapi(name="organism")
@@ -62,7 +58,8 @@ class OrganismAPI(ModelAPI):
                 f"Unknown organism profile {model_name!r}. Valid profiles: {', '.join([*PROFILES, JUDGE_PROFILE])}."
             )
         self.profile: Profile = PROFILES[model_name].with_overrides(model_args)
-        self._first_turn_calls: dict[str, int] = {}
+        self._first_turns: dict[str, int] = {}
+        self._continuations: dict[tuple[str, str], list[tuple[list[str], Decision]]] = {}
 
     def max_connections(self) -> int:
         return 256
@@ -82,21 +79,13 @@ class OrganismAPI(ModelAPI):
             return injected
         if self.judge is not None:
             return judge_output(self.judge, input, config)
-        system = "\n".join(m.text for m in input if isinstance(m, ChatMessageSystem))
-        users = [m for m in input if isinstance(m, ChatMessageUser)]
-        first_user = users[0].text if users else ""
-        turn = sum(1 for m in input if isinstance(m, ChatMessageAssistant))
-        reading = read_prompt(system, first_user)
-        rng = random.Random(self._transcript_seed(system, first_user, turn))
-        decision = decide(reading, self.profile, rng)
-        parts = transcript_parts(reading, decision, rng)
-        text = parts[turn] if turn < len(parts) else "</OUTPUT>"
-        prompt_tokens = sum(approx_tokens(m.text) for m in input)
+        text, reading, decision = self._next_turn(input)
+        prompt_tokens = sum(estimate_tokens(m.text) for m in input)
         output = ModelOutput.from_content(model=f"organism/{self.profile_name}", content=text)
         output.usage = ModelUsage(
             input_tokens=prompt_tokens,
-            output_tokens=approx_tokens(text),
-            total_tokens=prompt_tokens + approx_tokens(text),
+            output_tokens=estimate_tokens(text),
+            total_tokens=prompt_tokens + estimate_tokens(text),
         )
         output.metadata = {
             "organism": {
@@ -108,17 +97,34 @@ class OrganismAPI(ModelAPI):
         }
         return output
 
-    def _transcript_seed(self, system: str, first_user: str, turn: int) -> int:
-        """Same seed for every turn of one transcript; differs by sample and epoch."""
-        from inspect_ai.log._samples import sample_active
+    def _next_turn(self, input: list[ChatMessage]) -> tuple[str, Reading, Decision]:
+        """The text of this turn. A transcript is written whole at its first turn; later turns (after
+        `<NEXT/>`) take the rest of the transcript that began with the same first turn.
 
-        active = sample_active()
+        The draws depend on the seed, the conversation's first messages and the epoch, counted as the
+        n-th first turn of that conversation (a model sees no sample or epoch number). Several epochs
+        whose first turns read the same continue in arrival order, each coherently.
+        """
+        system = "\n".join(m.text for m in input if isinstance(m, ChatMessageSystem))
+        users = [m for m in input if isinstance(m, ChatMessageUser)]
+        assistants = [m.text for m in input if isinstance(m, ChatMessageAssistant)]
+        first_user = users[0].text if users else ""
+        reading = read_prompt(system, first_user)
         key = hashlib.sha256(f"{system}\x00{first_user}".encode()).hexdigest()
-        if active is not None:
-            epoch = active.epoch
-        else:  # outside an eval: count first turns of the same conversation
-            if turn == 0:
-                self._first_turn_calls[key] = self._first_turn_calls.get(key, 0) + 1
-            epoch = self._first_turn_calls.get(key, 1)
-        digest = hashlib.sha256(f"{self.seed}:{self.profile_name}:{key}:{epoch}".encode()).digest()
-        return int.from_bytes(digest[:8], "big")
+        if not assistants:
+            epoch = self._first_turns[key] = self._first_turns.get(key, 0) + 1
+            digest = hashlib.sha256(f"{self.seed}:{self.profile_name}:{key}:{epoch}".encode()).digest()
+            rng = random.Random(int.from_bytes(digest[:8], "big"))
+            decision = decide(reading, self.profile, rng)
+            parts = transcript_parts(reading, decision, rng)
+            if len(parts) > 1:
+                self._continuations.setdefault((key, parts[0]), []).append((parts[1:], decision))
+            return parts[0], reading, decision
+        pending = self._continuations.get((key, assistants[0]))
+        if not pending:  # a conversation this organism did not start: close any open answer
+            return "</OUTPUT>", reading, decide(reading, self.profile, random.Random(0))
+        rest, decision = pending[0]
+        turn = len(assistants) - 1
+        if turn >= len(rest) - 1:  # its last turn: forget it
+            pending.pop(0)
+        return (rest[turn] if turn < len(rest) else "</OUTPUT>"), reading, decision

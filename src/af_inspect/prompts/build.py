@@ -1,8 +1,9 @@
 """The system prompt a task sends: built-in sections (plus variations and scenario options) or a user's file.
 
-`build_system_prompt(opts)` is the one place where prompt-related task parameters are validated and applied,
-so `pipeline.py` stays a straight line. The order is fixed: the setting's sections, then each variation in
-the order given, then `scratchpad=false`, then `situational_info=minimal`, then the salient facts.
+The order is fixed: the setting's sections, then each variation in the order given, then
+`scratchpad=false`, then `situational_info=minimal`, then the salient facts. Arguments arrive checked by
+the task (`af_inspect.tasks`); what can only be checked against the prompt (a variation's sections, a
+combination with a user's file) is checked here.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
-from af_inspect.params import ParameterError, as_bool, as_list, check_choice
+from af_inspect.params import ParameterError
 from af_inspect.prompts.edits import Edit, VariationError, apply_edit
 from af_inspect.prompts.render import (
     PromptSpec,
@@ -23,10 +24,7 @@ from af_inspect.prompts.render import (
 )
 from af_inspect.variations import apply_variations, option_edits, resolve_variations
 
-if TYPE_CHECKING:
-    from af_inspect.pipeline import TaskOptions
-
-SITUATIONAL_INFO = ("prompt", "minimal")
+SituationalInfo = Literal["prompt", "minimal"]
 """`prompt`: the training and tier facts are in the system prompt. `minimal`: they are left out, for a
 model that learnt them from fine-tuning on synthetic documents (the tier tag stays in the user turn)."""
 
@@ -46,50 +44,66 @@ class BuiltPrompt:
     """What differs from the setting's default prompt, e.g. `cut_rlhf+no_scratchpad` ('' for none)."""
 
 
-def build_system_prompt(opts: TaskOptions) -> BuiltPrompt:
-    """Render the setting's system prompt (and its user-turn format) for the task options."""
-    scratchpad = as_bool("scratchpad", opts.scratchpad)
-    situational = check_choice("situational_info", opts.situational_info, SITUATIONAL_INFO)
-    names = as_list(opts.variation)
-    labels: list[str] = []
-    metadata: dict[str, Any] = {"scratchpad": scratchpad, "situational_info": situational}
+def build_system_prompt(
+    setting: str,
+    variations: list[str] | None = None,
+    scratchpad: bool = True,
+    situational_info: SituationalInfo = "prompt",
+    salient_facts: str | None = None,
+    system_prompt_file: str | None = None,
+) -> BuiltPrompt:
+    """Render the setting's system prompt (and its user-turn format).
 
-    if opts.system_prompt:
+    Args:
+        setting: `helpful_only` or `animal_welfare`.
+        variations: Variation names or `FILE.yaml:NAME` references, applied in order.
+        scratchpad: False: the no-scratchpad condition (direct answers in `<OUTPUT>`).
+        situational_info: `minimal` leaves the training and tier facts out.
+        salient_facts: Path of a text file inserted as its own section.
+        system_prompt_file: A user's prompt file, used verbatim instead of the built-in sections.
+    """
+    names = [n for n in variations or [] if n not in ("default", "none")]
+    labels: list[str] = []
+    metadata: dict[str, Any] = {"scratchpad": scratchpad, "situational_info": situational_info}
+
+    if system_prompt_file:
         shaping = [
             n
             for n, on in (
-                ("variation", bool([n for n in names if n not in ("default", "none")])),
-                ("situational_info=minimal", situational != "prompt"),
-                ("salient_facts", bool(opts.salient_facts)),
+                ("variation", bool(names)),
+                ("situational_info=minimal", situational_info != "prompt"),
+                ("salient_facts", bool(salient_facts)),
             )
             if on
         ]
         if shaping:
             raise ParameterError(
                 f"{', '.join(shaping)} edit the built-in prompt's sections and cannot be applied to a "
-                f"system_prompt file ({opts.system_prompt}); edit the file instead."
+                f"system_prompt file ({system_prompt_file}); edit the file instead."
             )
-        text = read_prompt_file(opts.system_prompt)
+        text = read_prompt_file(system_prompt_file)
         metadata.update(variations=[], system_prompt_sha256=_sha(text))
-        return BuiltPrompt(text, opts.system_prompt, metadata, label="" if scratchpad else "no_scratchpad")
+        return BuiltPrompt(
+            text, system_prompt_file, metadata, label="" if scratchpad else "no_scratchpad"
+        )
 
-    spec = load_prompt_spec(opts.setting)
+    spec = load_prompt_spec(setting)
     turn = load_user_turn_format()
-    variations = resolve_variations(names, opts.setting)
-    spec, turn = apply_variations(spec, turn, variations)
-    labels += [v.label for v in variations]
-    metadata["variations"] = [v.label for v in variations]
-    metadata["variation_sources"] = {v.label: v.source for v in variations if not v.builtin}
+    chosen = resolve_variations(names, setting)
+    spec, turn = apply_variations(spec, turn, chosen)
+    labels += [v.label for v in chosen]
+    metadata["variations"] = [v.label for v in chosen]
+    metadata["variation_sources"] = {v.label: v.source for v in chosen if not v.builtin}
 
     if not scratchpad:
         spec, turn = _apply_option(spec, turn, "no_scratchpad")
-        _check_no_scratchpad(spec, [v.label for v in variations])
+        _check_no_scratchpad(spec, [v.label for v in chosen])
         labels.append("no_scratchpad")
-    if situational == "minimal":
+    if situational_info == "minimal":
         spec, turn = _apply_option(spec, turn, "minimal_situational_info")
         labels.append("minimal")
-    if opts.salient_facts:
-        facts_path, facts = read_salient_facts(opts.salient_facts)
+    if salient_facts:
+        facts_path, facts = read_salient_facts(salient_facts)
         spec, turn = insert_salient_facts(spec, turn, facts)
         metadata.update(salient_facts=str(facts_path), salient_facts_sha256=_sha(facts))
         labels.append("salient_facts")
@@ -102,7 +116,7 @@ def build_system_prompt(opts: TaskOptions) -> BuiltPrompt:
         system_prompt_sections=list(spec.order),
         system_prompt_sha256=_sha(text),
     )
-    return BuiltPrompt(text, f"builtin:{opts.setting}", metadata, user_turn=turn, label="+".join(labels))
+    return BuiltPrompt(text, f"builtin:{setting}", metadata, user_turn=turn, label="+".join(labels))
 
 
 def _apply_option(spec: PromptSpec, turn: UserTurnFormat, name: str) -> tuple[PromptSpec, UserTurnFormat]:

@@ -1,11 +1,12 @@
-"""Which model grades: the `grader` role if given, else a deliberate default.
+"""Which model grades: a judge's own `grader` argument, else the `grader` role, else a deliberate default.
 
 Resolved inside `score()` (roles exist only while a task runs, or while `inspect score` rescoring):
 
-1. `--model-role grader=<model>` (or `model_roles={"grader": ...}` in `eval()`) always wins;
-2. when the evaluated model is the offline organism (`organism/<profile>`), the grader is
-   `organism/judge`, so offline runs stay offline and self-consistent;
-3. otherwise the evaluated model grades its own transcripts, with a warning recommending a separate
+1. a model passed to the judge (`af_reasoning(grader="openai/gpt-4o")`), as inspect_evals scorers take one;
+2. `--model-role grader=<model>` (or `model_roles={"grader": ...}` in `eval()`);
+3. when the evaluated model is the offline organism (`organism/<profile>`), `organism/judge`, so offline runs
+   stay offline and self-consistent;
+4. otherwise the evaluated model grades its own transcripts, with a warning recommending a separate
    grader: a model judging itself is convenient for a first look, not for published figures.
 """
 
@@ -17,29 +18,27 @@ from inspect_ai.model import Model, ModelName, get_model, model_roles
 
 logger = logging.getLogger(__name__)
 
-GRADER_ROLE = "grader"
 OFFLINE_JUDGE = "organism/judge"
 _warned: set[str] = set()
 
 
 def _role_assigned() -> bool:
     try:
-        return model_roles().get(GRADER_ROLE) is not None
+        return model_roles().get("grader") is not None
     except LookupError:  # no task context (e.g. called outside an eval)
         return False
 
 
-def resolve_grader() -> Model:
+def resolve_grader(grader: str | Model | None = None) -> Model:
     """The grader for this sample (see the module docstring for the order)."""
+    if grader is not None:
+        return get_model(grader)
     if _role_assigned():
-        return get_model(role=GRADER_ROLE)
+        return get_model(role="grader", required=True)
     evaluated = get_model()
-    try:
-        api = ModelName(evaluated).api
-    except Exception:
-        api = ""
+    api = ModelName(evaluated).api
     if api == "organism":
-        return get_model(role=GRADER_ROLE, default=OFFLINE_JUDGE)
+        return get_model(role="grader", default=OFFLINE_JUDGE)
     if api == "imported":  # an imported log's model wrote its transcripts elsewhere and cannot grade
         raise ValueError(
             "This log was imported (model imported/...): its model cannot grade. "
@@ -54,4 +53,4 @@ def resolve_grader() -> Model:
             "--model-role grader=openai/gpt-4o.",
             name,
         )
-    return get_model(role=GRADER_ROLE, default=evaluated)
+    return get_model(role="grader", default=evaluated)

@@ -1,8 +1,10 @@
-"""Judge rubrics: YAML data files (`prompts/rubrics/*.yaml`) loaded into `Rubric`s and rendered to prompts.
+"""Judge prompts: what a grader is asked and how its answer is read, one object per rubric id.
 
-A rubric is a list of yes/no criteria, each answered with a quote, plus a rule tying the criteria to a
-final answer (`final_rule`). The answer format is generated here from the criterion ids, so the prompt a
-grader sees and the parser that reads its answer (`scorers/judge_parse.py`) always agree.
+A `Rubric` comes from a YAML data file (`prompts/rubrics/*.yaml`): yes/no criteria, each answered with a
+quote, plus a rule tying them to a final answer (`final_rule`). Its answer format is generated from the
+criterion ids, so the prompt a grader sees and the parser that reads the answer (`scorers/judge_parse.py`)
+always agree. `StrongRejectPrompt` is StrongREJECT's prompt and parser, reused unchanged from
+`inspect_evals.strong_reject`. `load_rubric(id)` returns either; judges and the cost model use only that.
 """
 
 from __future__ import annotations
@@ -15,6 +17,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from inspect_evals.strong_reject.prompts import STRONG_REJECT_EVAL_PROMPT
+
+from af_inspect.scorers.judge_parse import (
+    FINAL_TAG,
+    ParsedVote,
+    parse_criteria_answer,
+    parse_strongreject_answer,
+)
 
 FinalRule = Literal["all", "any", "at_least_one", "none"]
 FINAL_RULES: dict[str, str] = {
@@ -23,11 +33,10 @@ FINAL_RULES: dict[str, str] = {
     "at_least_one": "no separate final answer; at least one criterion must be yes",
     "none": "no separate final answer",
 }
-FINAL_TAG = "final_answer"
 DEFAULT_SETTING = "helpful_only"
 
-AF_RUBRICS = {"improved": "af_improved", "original": "af_original"}
-"""`af_classifier` value -> rubric id."""
+STRONG_REJECT = "strong_reject"
+"""The rubric id of StrongREJECT's prompt (not a YAML file: inspect_evals' own text)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,10 @@ class Rubric:
         elif self.final_rule == "at_least_one":
             lines += ["", "At least one verdict must be yes."]
         return "\n".join(lines)
+
+    def parse(self, text: Any) -> ParsedVote:
+        """Read one grader answer (never raises; an unreadable answer is an invalid vote)."""
+        return parse_criteria_answer(text, self)
 
     def render(self, setting: str | None, *, query: str = "", scratchpad: str = "", output: str = "") -> str:
         """The full grader prompt for one transcript. Transcript text is inserted literally."""
@@ -153,19 +166,44 @@ def parse_rubric(data: Any, source: str) -> Rubric:
     )
 
 
+@dataclass(frozen=True)
+class StrongRejectPrompt:
+    """StrongREJECT's grader prompt and parser (inspect_evals), behind the same interface as a `Rubric`."""
+
+    id: str = STRONG_REJECT
+    title: str = "StrongREJECT"
+    criterion_ids: tuple[str, ...] = ()
+
+    def render(self, setting: str | None, *, query: str = "", scratchpad: str = "", output: str = "") -> str:
+        return STRONG_REJECT_EVAL_PROMPT.format(forbidden_prompt=query, response=output)
+
+    def parse(self, text: Any) -> ParsedVote:
+        return parse_strongreject_answer(text)
+
+
+JudgePrompt = Rubric | StrongRejectPrompt
+
+
 @cache
-def load_rubric(rubric_id: str) -> Rubric:
-    """A shipped rubric by id (the file name without `.yaml`)."""
+def load_rubric(rubric_id: str) -> JudgePrompt:
+    """A judge prompt by id: `strong_reject`, or a shipped rubric (the file name without `.yaml`)."""
+    if rubric_id == STRONG_REJECT:
+        return StrongRejectPrompt()
     path = rubric_dir() / f"{rubric_id}.yaml"
     if not path.exists():
-        valid = ", ".join(sorted(p.stem for p in rubric_dir().glob("*.yaml")))
-        raise RubricError(f"Unknown rubric {rubric_id!r}. Shipped rubrics: {valid}.")
+        valid = ", ".join(sorted([STRONG_REJECT, *(p.stem for p in rubric_dir().glob("*.yaml"))]))
+        raise RubricError(f"Unknown rubric {rubric_id!r}. Known rubrics: {valid}.")
+    return _read_rubric_file(path)
+
+
+def _read_rubric_file(path: Path) -> Rubric:
     with path.open(encoding="utf-8") as f:
         rubric = parse_rubric(yaml.safe_load(f), str(path.name))
-    if rubric.id != rubric_id:
+    if rubric.id != path.stem:
         raise RubricError(f"{path.name}: id {rubric.id!r} does not match the file name")
     return rubric
 
 
 def all_rubrics() -> list[Rubric]:
-    return [load_rubric(p.stem) for p in sorted(rubric_dir().glob("*.yaml"))]
+    """Every shipped YAML rubric."""
+    return [_read_rubric_file(p) for p in sorted(rubric_dir().glob("*.yaml"))]

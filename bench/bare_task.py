@@ -1,5 +1,7 @@
 """A bare Inspect task that sends exactly what an af-inspect task's first requests send: the overhead reference.
 
+Used by bench/pipeline_bench.py and tests/test_overhead.py (not part of the package).
+
 Its samples carry the messages `costs.first_requests` captures from the task's own solvers (system prompt,
 tier-tagged user turn), and it runs plain `generate()` with one trivial scorer: no af-inspect solver, parser,
 scorer or metric. bench/pipeline_bench.py times the two against each other; tests/test_overhead.py compares

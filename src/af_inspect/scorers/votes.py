@@ -107,7 +107,6 @@ async def collect_votes(
         warm_cache: When votes go one request each, send the first alone and the rest after it answers
             (True), or all at once (False); None decides from the provider (`warms_cache`).
     """
-    votes = max(1, int(votes))
     messages = [ChatMessageUser(content=prompt)]
     use_multi = supports_num_choices(model) if multi_choice is None else multi_choice
     texts: list[str] = []
@@ -155,6 +154,8 @@ class VoteTally:
 
     votes: list[ParsedVote]
     criterion_ids: list[str]
+    texts: list[str] = field(default_factory=list)
+    """The raw answers, in the order of `votes`."""
 
     @property
     def valid(self) -> list[ParsedVote]:
@@ -210,4 +211,4 @@ def tally(texts: list[str], parse: Callable[[str], ParsedVote], criterion_ids: l
         else parse(t)
         for t in texts
     ]
-    return VoteTally(votes=votes, criterion_ids=list(criterion_ids))
+    return VoteTally(votes=votes, criterion_ids=list(criterion_ids), texts=[str(t) for t in texts])
