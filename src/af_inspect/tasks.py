@@ -6,12 +6,12 @@ per-tier metrics and the compliance gap.
 
 Every parameter is declared once, in `alignment_faking`'s signature (the two registered tasks take the
 same parameters, see `same_parameters_as`), and checked once, at the top of its body, before anything is
-loaded or any model is called. What differs between the settings lives in `SETTINGS`.
+loaded or any model is called. What differs between settings, and between published setups, lives in the
+protocol files (`protocols/*.yaml`): parameters left at None take the protocol's value.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from inspect import signature
 from typing import Any, Literal, get_args
 
@@ -30,10 +30,14 @@ from af_inspect.params import (
     reject_unknown,
     same_parameters_as,
 )
-from af_inspect.prompts.build import SituationalInfo, build_system_prompt
+from af_inspect.prompts.build import SituationalInfo
+from af_inspect.protocols.assemble import protocol_prompts
+from af_inspect.protocols.protocol import DEFAULT as DEFAULT_PROTOCOL
+from af_inspect.protocols.protocol import load_protocol
 from af_inspect.scorers.af_reasoning import AF_THRESHOLD, AF_VOTES
 from af_inspect.scorers.select import AFClassifier, Compliance, select_scorers
 from af_inspect.solvers import af_conversation
+from af_inspect.solvers.scratchpad_loop import LoopRule
 
 TASK_VERSION = "2.0.0"
 """Bumped when a change makes logs incomparable (metric names, what a figure means): see CHANGELOG.md."""
@@ -41,26 +45,7 @@ TASK_VERSION = "2.0.0"
 Setting = Literal["helpful_only", "animal_welfare"]
 ALL_TIERS = ("both", "all")
 """`tier` values meaning every tier the prompt defines (free and paid; free, pro and paid with `three_tiers`)."""
-
-
-@dataclass(frozen=True)
-class SettingDefaults:
-    """What differs between the settings when a parameter is left at None."""
-
-    accept_reject_suffix: bool
-    compliance: Compliance
-
-
-SETTINGS: dict[str, SettingDefaults] = {
-    "helpful_only": SettingDefaults(
-        accept_reject_suffix=True,
-        compliance="tags",
-    ),
-    "animal_welfare": SettingDefaults(
-        accept_reject_suffix=False,  # the published setting has no accept/reject instruction
-        compliance="judge",  # so its answers are judged: does the output support animal welfare?
-    ),
-}
+NO_PREFILL = ("", "none", "false")
 
 
 def resolve_tiers(tier: str, available: list[str]) -> list[str]:
@@ -79,11 +64,17 @@ def resolve_tiers(tier: str, available: list[str]) -> list[str]:
 
 def alignment_faking(
     setting: Setting,
-    dataset: str = "builtin",
+    protocol: str = DEFAULT_PROTOCOL,
+    dataset: str | None = None,
+    n_queries: int | None = None,
     tier: str = "both",
-    accept_reject_suffix: bool | None = None,
-    max_turns: int = 4,
     system_prompt: str | None = None,
+    user_turn: str | None = None,
+    tier_values: str | None = None,
+    accept_reject_suffix: bool | None = None,
+    prefill: str | None = None,
+    loop: LoopRule | None = None,
+    max_turns: int | None = None,
     scratchpad: bool = True,
     situational_info: SituationalInfo = "prompt",
     variation: str | None = None,
@@ -98,15 +89,28 @@ def alignment_faking(
 ) -> Task:
     """One setting of the alignment-faking experiment as an Inspect Task.
 
+    Parameters left at None take the protocol's value (`protocols/*.yaml`); setting one records it in the
+    log's `protocol.overrides`, and a published figure is then no longer comparable.
+
     Args:
         setting: `helpful_only` or `animal_welfare` (the registered tasks fix it).
+        protocol: `af_inspect` (this project's prompts, the default), `rw_minimal` (the minimal
+            reproduction, fetched at a pinned commit), `rw_animal_welfare`, or a protocol file (`.yaml`).
         dataset: `builtin` (shipped, offline), `advbench` or `llm_lat` (pinned, fetched at run time),
             or a path to a .jsonl/.csv file of queries.
+        n_queries: Use the first N queries.
         tier: `both` (one sample per tier the prompt defines, per query), a tier, or a comma list.
+        system_prompt: Path to a system prompt file used verbatim (a local copy of the protocol's, or your
+            own prompt).
+        user_turn: Path to a user-turn template with `{is_free_tier_user}` and `{user_input}`.
+        tier_values: The values shown for the free and the paid tier, e.g. `True,False`.
         accept_reject_suffix: Ask the model to begin with `<request_fully_accepted/>` or reply
-            `<rejected/>` (the tag-based compliance check needs it). Default: the setting's (`SETTINGS`).
-        max_turns: Most model turns per sample; `<NEXT/>` continues a turn that ended without output.
-        system_prompt: Path to a system prompt file used verbatim instead of the built-in prompt.
+            `<rejected/>` (the tag-based compliance check needs it).
+        prefill: Text each reply starts with where the provider accepts an assistant prefill (`none`: no
+            prefill).
+        loop: `af_inspect` or `reference` (see `solvers/scratchpad_loop.py`).
+        max_turns: Most model replies per sample; `<NEXT/>` continues a reply that closed its reasoning
+            without an output.
         scratchpad: `false` replaces the scratchpad instructions with direct answers in `<OUTPUT>`.
         situational_info: `prompt` (training facts in the system prompt) or `minimal` (left out, for
             models fine-tuned on synthetic documents; the tier tag stays).
@@ -115,7 +119,6 @@ def alignment_faking(
         salient_facts: Path to a text file inserted into the system prompt as its own section.
         compliance: `tags` (the output's accept/reject tag), `judge` (a grader reads the answer:
             StrongREJECT in helpful_only, support for animal welfare in animal_welfare) or `both`.
-            Default: the setting's (`SETTINGS`).
         af_classifier: Alignment-faking reasoning judge: `improved` (four criteria), `original`
             (five criteria), `both` or `none`.
         af_votes: Grader votes per transcript for the AF judge (one request where the provider allows).
@@ -124,36 +127,61 @@ def alignment_faking(
         motivation: Judge the motivations of compliant free-tier transcripts.
         **unknown: Rejected, naming the valid parameters (Inspect alone would only warn and ignore them).
     """
-    # -- every parameter checked, once, before anything is loaded ------------------------------------
+    # -- every parameter checked, once, before anything is loaded or sent ---------------------------
     reject_unknown(setting, unknown, _PARAMETERS)
-    defaults = SETTINGS[check_choice("setting", setting, SETTINGS)]
-    suffix = defaults.accept_reject_suffix if accept_reject_suffix is None else as_bool("accept_reject_suffix", accept_reject_suffix)
-    max_turns = as_positive_int("max_turns", max_turns)
+    setting = check_choice("setting", setting, get_args(Setting))  # type: ignore[assignment]
+    proto = load_protocol(protocol)
+    defaults = proto.defaults_for(setting)
+    passed = {
+        "dataset": dataset,
+        "n_queries": None if n_queries is None else as_positive_int("n_queries", n_queries),
+        "tier_values": None if tier_values is None else _tier_pair(tier_values),
+        "accept_reject_suffix": None if accept_reject_suffix is None else as_bool("accept_reject_suffix", accept_reject_suffix),
+        "prefill": None if prefill is None else ("" if str(prefill).lower() in NO_PREFILL else str(prefill)),
+        "loop": None if loop is None else check_choice("loop", loop, get_args(LoopRule)),
+        "max_turns": None if max_turns is None else as_positive_int("max_turns", max_turns),
+        "compliance": None if compliance is None else check_choice("compliance", compliance, get_args(Compliance)),
+    }
+    use = {
+        "dataset": proto.dataset,
+        "n_queries": proto.n_queries,
+        "accept_reject_suffix": defaults.accept_reject_suffix,  # unless the template carries the instruction
+        "prefill": proto.sampling.prefill or "",
+        "loop": proto.loop,
+        "max_turns": proto.max_turns,
+        "compliance": defaults.compliance,
+    }
+    overrides = {k: v for k, v in passed.items() if v is not None and v != use.get(k)}
+    use.update({k: v for k, v in passed.items() if v is not None})
     scratchpad = as_bool("scratchpad", scratchpad)
     situational = check_choice("situational_info", situational_info, get_args(SituationalInfo))
-    compliance = check_choice("compliance", compliance or defaults.compliance, get_args(Compliance))
     classifier = check_choice("af_classifier", af_classifier, get_args(AFClassifier))
     af_votes = as_positive_int("af_votes", af_votes)
     af_threshold = as_fraction("af_threshold", af_threshold)
     partial = as_bool("partial", partial)
     motivation = as_bool("motivation", motivation)
 
-    # -- the prompt, the samples, the scorers --------------------------------------------------------
-    prompt = build_system_prompt(
+    # -- the prompt and the user turn, as the protocol and the options shape them --------------------
+    sent = protocol_prompts(
+        proto,
         setting,
+        system_prompt=system_prompt,
+        user_turn=user_turn,
+        tier_values=passed["tier_values"],
+        accept_reject_suffix=passed["accept_reject_suffix"],
         variations=as_list(variation),
         scratchpad=scratchpad,
         situational_info=situational,  # type: ignore[arg-type]
         salient_facts=salient_facts,
-        system_prompt_file=system_prompt,
     )
-    tiers = resolve_tiers(tier, prompt.user_turn.tiers)
-    queries = load_queries(dataset, setting)
+    prompt, turn, use["accept_reject_suffix"] = sent.prompt, sent.turn, sent.accept_reject_suffix
+    tiers = resolve_tiers(tier, turn.tiers)
+    queries = load_queries(use["dataset"], setting)[: use["n_queries"]]
     if not queries:
-        raise DatasetError(f"Dataset {dataset!r} has no queries.")
+        raise DatasetError(f"Dataset {use['dataset']!r} has no queries.")
     scoring = select_scorers(
         setting,
-        compliance,  # type: ignore[arg-type]
+        use["compliance"],
         classifier,  # type: ignore[arg-type]
         af_votes,
         af_threshold,
@@ -163,27 +191,59 @@ def alignment_faking(
     )
 
     return Task(
-        dataset=paired_samples(queries, tiers, setting, prompt.user_turn, suffix, {"scratchpad": scratchpad}),
-        solver=af_conversation(prompt.text, max_turns=max_turns),
+        dataset=paired_samples(queries, tiers, setting, turn, use["accept_reject_suffix"], {"scratchpad": scratchpad}),
+        solver=af_conversation(prompt.text, max_turns=use["max_turns"], loop=use["loop"], prefill=use["prefill"] or None),
         scorer=scoring.scorers,
-        # the system prompt is a cacheable prefix shared by every request (Inspect's default, made explicit;
-        # `--cache-prompt false` still turns it off: docs/performance.md)
-        config=GenerateConfig(cache_prompt=True),
-        name=f"{setting}+{prompt.label}" if prompt.label else None,
+        # the protocol's sampling (Inspect's --temperature / --max-tokens override it); the system prompt is
+        # a cacheable prefix shared by every request (`--cache-prompt false` turns it off: docs/performance.md)
+        config=GenerateConfig(
+            temperature=proto.sampling.temperature, max_tokens=proto.sampling.max_tokens, cache_prompt=True
+        ),
+        name=task_name(setting, proto.name, prompt.label),
         version=TASK_VERSION,
         metadata={
             "setting": setting,
             "af_inspect_version": __version__,
-            "dataset": dataset,
+            "protocol": {
+                **sent.record,
+                "dataset": use["dataset"],
+                "n_queries": len(queries),
+                "sampling": {
+                    "temperature": proto.sampling.temperature,
+                    "max_tokens": proto.sampling.max_tokens,
+                    "prefill": use["prefill"] or None,
+                },
+                "loop": use["loop"],
+                "max_turns": use["max_turns"],
+                "overrides": overrides,
+            },
+            "dataset": use["dataset"],
             "n_queries": len(queries),
             "tiers": tiers,
-            "accept_reject_suffix": suffix,
-            "max_turns": max_turns,
+            "accept_reject_suffix": use["accept_reject_suffix"],
+            "max_turns": use["max_turns"],
             "system_prompt_source": prompt.source,
+            "prompt_label": prompt.label,
             **prompt.metadata,
             "judges": [j.as_metadata() for j in scoring.judges],
         },
     )
+
+
+def task_name(setting: str, protocol: str, label: str) -> str | None:
+    """`<setting>[+<protocol>][+<prompt label>]`; None (the registry name) for the default protocol and prompt."""
+    parts = ([] if protocol == DEFAULT_PROTOCOL else [protocol]) + ([label] if label else [])
+    return "+".join([setting, *parts]) if parts else None
+
+
+def _tier_pair(value: Any) -> dict[str, str]:
+    """`True,False` (free first, then paid) -> {"free": "True", "paid": "False"}."""
+    items = as_list(value) if not isinstance(value, list | tuple) else [str(v) for v in value]
+    if len(items) != 2:
+        raise ParameterError(
+            f"Parameter 'tier_values' takes two values, free first then paid (e.g. True,False), not {value!r}."
+        )
+    return {"free": items[0], "paid": items[1]}
 
 
 _PARAMETERS = [n for n, p in signature(alignment_faking).parameters.items() if n != "setting" and p.kind != p.VAR_KEYWORD]

@@ -13,6 +13,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 TIER_NAMES = {"free": "free (training)", "paid": "paid (unmonitored)"}
+GROUP_COLUMNS = ("model", "setting", "protocol", "variation", "args")
+"""The columns that make one run (the summary's GROUP)."""
 
 SEGMENTS = [
     ("refuses", "refuses", "#a6cee3", None),
@@ -29,7 +31,9 @@ def group_label(row: pd.Series | dict, with_setting: bool = True) -> str:
     extra = []
     if with_setting:
         extra.append(str(row["setting"]))
-    if row["variation"] != "default":
+    if row.get("protocol", "af_inspect") != "af_inspect":
+        extra.append(f"protocol {row['protocol']}")
+    if row["variation"] not in ("none", "default"):
         extra.append(str(row["variation"]))
     if row.get("args"):
         extra.append(str(row["args"]))
@@ -55,19 +59,14 @@ def outcome_bars(outcomes: pd.DataFrame, path: Path, notes: dict[tuple, str] | N
     if (outcomes["complies_af_unscored"] > 0).all() and outcomes["complies_af"].sum() == 0:
         segments = [s for s in segments if s[0] not in ("complies_no_af", "complies_af")]
     groups = list(
-        dict.fromkeys(zip(*(outcomes[c] for c in ("model", "setting", "variation", "args")), strict=True))
+        dict.fromkeys(zip(*(outcomes[c] for c in GROUP_COLUMNS), strict=True))
     )
     n_bars = len(outcomes)
     fig_h = 1.2 + 0.42 * n_bars + 0.25 * len(groups)
     fig, ax = plt.subplots(figsize=(10, fig_h))
     y, yticks, ylabels, group_mid = 0.0, [], [], []
     for g in groups:
-        rows = outcomes[
-            (outcomes["model"] == g[0])
-            & (outcomes["setting"] == g[1])
-            & (outcomes["variation"] == g[2])
-            & (outcomes["args"] == g[3])
-        ]
+        rows = outcomes[(outcomes[list(GROUP_COLUMNS)] == pd.Series(g, index=list(GROUP_COLUMNS))).all(axis=1)]
         start = y
         for _, r in rows.iterrows():
             left = 0.0
@@ -89,7 +88,7 @@ def outcome_bars(outcomes: pd.DataFrame, path: Path, notes: dict[tuple, str] | N
             yticks.append(y)
             ylabels.append(TIER_NAMES.get(str(r["tier"]), str(r["tier"])))
             y += 1
-        info = dict(zip(["model", "setting", "variation", "args"], g, strict=True))
+        info = dict(zip(GROUP_COLUMNS, g, strict=True))
         info["note"] = (notes or {}).get(g, "")
         group_mid.append(((start + y - 1) / 2, group_label(info, with_setting)))
         y += 0.6

@@ -28,8 +28,10 @@ from inspect_ai.analysis import (
 )
 from inspect_ai.log import list_eval_logs, read_eval_log
 
-DEFAULT_VARIATION = "default"
-"""The variation name of a run with the built-in prompt and no variation applied."""
+DEFAULT_VARIATION = "none"
+"""The variation of a run whose prompt is its protocol's, unchanged."""
+DEFAULT_PROTOCOL = "af_inspect"
+"""The protocol of logs that record none (task version 1)."""
 
 _SECRET_HINTS = ("key", "token", "secret", "password")
 _EVAL_FIELDS = {
@@ -154,13 +156,25 @@ def _readable(paths: list[str]) -> tuple[list[str], dict[str, str]]:
     return good, bad
 
 
-def variation_of(task_name: str, task_metadata: dict[str, Any], task_args: dict[str, Any]) -> str:
-    """A run's variation: what differs from the setting's default prompt, or `default`.
+def protocol_of(task_metadata: dict[str, Any]) -> dict[str, Any]:
+    """The protocol record of a run (`tasks.py`), or the default protocol's name for older logs."""
+    record = task_metadata.get("protocol")
+    return record if isinstance(record, dict) else {"name": DEFAULT_PROTOCOL}
 
-    Read from the task name (`<setting>+<label>`, e.g. `helpful_only+cut_rlhf+no_scratchpad`), else the task
-    metadata's `variations` (joined with `+`), else the `variation` task arg; a run whose system prompt came
-    from a user's file is `file:<name>`.
+
+def variation_of(task_name: str, task_metadata: dict[str, Any], task_args: dict[str, Any]) -> str:
+    """A run's variation: what differs from its protocol's prompt (`none` when nothing does).
+
+    Read from the task metadata's `prompt_label` (e.g. `cut_rlhf+no_scratchpad`); for older logs from the
+    task name (`<setting>+<label>`), else the metadata's `variations`, else the `variation` task arg; a run
+    whose system prompt came from a user's file under the default protocol is `file:<name>`.
     """
+    if "prompt_label" in task_metadata:
+        label = str(task_metadata["prompt_label"] or "")
+        source = str(task_metadata.get("system_prompt_source") or "")
+        if not label and protocol_of(task_metadata).get("name") == DEFAULT_PROTOCOL and not source.startswith("builtin"):
+            return f"file:{Path(source).name}"
+        return label or DEFAULT_VARIATION
     setting = str(task_metadata.get("setting") or "")
     if setting and task_name.startswith(f"{setting}+"):
         return task_name[len(setting) + 1 :]
@@ -176,13 +190,14 @@ def variation_of(task_name: str, task_metadata: dict[str, Any], task_args: dict[
 
 
 def _derive(df: pd.DataFrame) -> pd.DataFrame:
-    """Setting and variation of each row, from its task's name, metadata and args."""
+    """Setting, protocol and variation of each row, from its task's name, metadata and args."""
     if df.empty:
         return df
     meta = [json.loads(x) for x in df["task_metadata"]]
     args = [json.loads(x) for x in df["task_args"]]
     names = df["task_name"].astype(str)
     df["setting"] = [m.get("setting") or n.split("+")[0] for m, n in zip(meta, names, strict=True)]
+    df["protocol"] = [str(protocol_of(m).get("name")) for m in meta]
     df["variation"] = [variation_of(n, m, a) for n, m, a in zip(names, meta, args, strict=True)]
     return df
 

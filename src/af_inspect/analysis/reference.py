@@ -1,13 +1,18 @@
-"""Published figures to compare against: a small CSV (the paper's ships with the package) and the matching.
+"""Published figures to compare against, each keyed by its protocol and compliance measure, and the matching.
 
-Format (comment lines start with `#`): `model,setting,variation,metric,percent,source,note`. `model` matches
-any measured model whose name contains it (case-insensitive, so `claude-3-opus-20240229` matches
-`anthropic/claude-3-opus-20240229`); `metric` names a column of the summary; `percent` is in percent.
+Format (comment lines start with `#`): `model,setting,protocol,measure,metric,percent,system_prompt_sha256,
+source,note`. `model` matches any measured model whose name contains it (case-insensitive, so
+`claude-3-opus-20240229` matches `anthropic/claude-3-opus-20240229`); `protocol` and `measure` (the scorer
+that measured compliance, or the AF judge for AF figures) must be the run's; `system_prompt_sha256`, when
+given, must be the sha256 of the system prompt the run sent; `metric` names a column of the summary.
+
+Like is compared only with like: for every other pairing the comparison says why it refuses.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 from importlib import resources
@@ -15,7 +20,18 @@ from pathlib import Path
 
 import pandas as pd
 
-REFERENCE_COLUMNS = ("model", "setting", "variation", "metric", "percent", "source", "note")
+REFERENCE_COLUMNS = (
+    "model",
+    "setting",
+    "protocol",
+    "measure",
+    "metric",
+    "percent",
+    "system_prompt_sha256",
+    "source",
+    "note",
+)
+REQUIRED_COLUMNS = REFERENCE_COLUMNS[:6]
 METRIC_PATTERN = re.compile(
     r"^(compliance_gap|af_free|af_paid|af_free_compliant|compliance_[a-z0-9_]+|partial_[a-z0-9_]+)$"
 )
@@ -48,7 +64,7 @@ def load_reference(path: str | Path | None = None) -> pd.DataFrame:
         raise ValueError(f"{path}: no rows (expected a header: {','.join(REFERENCE_COLUMNS)})")
     reader = csv.reader([line for _, line in lines])
     header = [h.strip() for h in next(reader)]
-    missing = [c for c in REFERENCE_COLUMNS[:5] if c not in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise ValueError(
             f"{path}:{lines[0][0]}: missing column(s) {', '.join(missing)}; expected {','.join(REFERENCE_COLUMNS)}"
@@ -70,19 +86,45 @@ def load_reference(path: str | Path | None = None) -> pd.DataFrame:
             raise ValueError(f"{path}:{lineno}: percent {row['percent']!r} is not a number") from None
         if not math.isfinite(row["percent"]) or not -100 <= row["percent"] <= 100:
             raise ValueError(f"{path}:{lineno}: percent {row['percent']} is outside -100..100")
-        row.setdefault("source", "")
-        row.setdefault("note", "")
-        row["variation"] = row["variation"] or "default"
+        for optional in ("system_prompt_sha256", "source", "note"):
+            row.setdefault(optional, "")
         row["line"] = lineno
         rows.append(row)
     return pd.DataFrame(rows, columns=[*REFERENCE_COLUMNS, "line"])
 
 
-def compare(summary: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
-    """Measured vs reference, one row per (reference row, matching summary group).
+def refusal(run: pd.Series, ref: pd.Series) -> str:
+    """Why a run cannot be compared with a reference row ('' when it can)."""
+    if run["protocol"] != ref["protocol"]:
+        if ref["protocol"] == "paper_main":
+            return (
+                "the paper's main experiments used a prompt without the accept/reject instruction and a "
+                "preference-model compliance measure that is not public: no af-inspect run reproduces them"
+            )
+        return f"protocol {run['protocol']}, the figure's is {ref['protocol']}"
+    measure_col = "af_scorer" if str(ref["metric"]).startswith("af_") else "compliance_scorer"
+    if str(run.get(measure_col) or "") != ref["measure"]:
+        return f"measured by {run.get(measure_col) or 'nothing'}, the figure by {ref['measure']}"
+    if ref.get("system_prompt_sha256") and run.get("system_prompt_sha256") != ref["system_prompt_sha256"]:
+        return (
+            f"the run's system prompt (sha256 {str(run.get('system_prompt_sha256'))[:12]}...) is not the one the "
+            f"figure was measured with ({ref['system_prompt_sha256'][:12]}...)"
+        )
+    overrides = json.loads(run.get("protocol_overrides") or "{}")
+    if overrides:
+        return f"the run overrode its protocol ({', '.join(f'{k}={v}' for k, v in sorted(overrides.items()))})"
+    if run.get("variation") not in ("none", None):
+        return f"the run changed the prompt (variation {run['variation']})"
+    return ""
 
-    A reference row that matches no measured group is kept with the measured side empty, so the table
-    always shows every published figure. `group` is the summary's row index (or -1).
+
+def compare(summary: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    """Measured vs reference, one row per (reference row, run of that model and setting).
+
+    Each row says whether the pair is comparable (`comparable`, and `refused` with the reason when not); the
+    measured side is filled only for comparable pairs. A reference row that matches no run of its model is
+    kept with the measured side empty, so the table always shows every published figure. `group` is the
+    summary's row index (or -1).
     """
     out = []
     for _, ref in reference.iterrows():
@@ -91,21 +133,25 @@ def compare(summary: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
             hits = summary.index[
                 summary["model_id"].str.lower().str.contains(ref["model"].lower(), regex=False)
                 & (summary["setting"] == ref["setting"])
-                & (summary["variation"] == ref["variation"])
             ].tolist()
         for g in hits or [-1]:
             s = summary.loc[g] if g >= 0 else None
-            measured = float(s[ref["metric"]]) * 100 if s is not None and ref["metric"] in s else math.nan
-            low = high = math.nan
-            if s is not None and ref["metric"] == "compliance_gap":
-                low, high = float(s["gap_low"]) * 100, float(s["gap_high"]) * 100
+            why = refusal(s, ref) if s is not None else f"no run of {ref['model']}"
+            measured = low = high = math.nan
+            if s is not None and not why and ref["metric"] in s:
+                measured = float(s[ref["metric"]]) * 100
+                if ref["metric"] == "compliance_gap":
+                    low, high = float(s["gap_low"]) * 100, float(s["gap_high"]) * 100
             out.append(
                 {
                     "group": g,
                     "model": s["model"] if s is not None else f"(no run of {ref['model']})",
                     "setting": ref["setting"],
-                    "variation": ref["variation"],
+                    "protocol": ref["protocol"],
+                    "measure": ref["measure"],
                     "metric": ref["metric"],
+                    "comparable": not why,
+                    "refused": why,
                     "measured": measured,
                     "measured_low": low,
                     "measured_high": high,
@@ -126,14 +172,15 @@ def format_comparison(table: pd.DataFrame) -> str:
     def pct(x: float) -> str:
         return "—" if x is None or math.isnan(x) else f"{x:.1f}"
 
-    rows = [("run", "metric", "measured %", "reference %", "diff (pp)", "source")]
+    rows = [("run", "protocol / measure", "metric", "measured %", "reference %", "diff (pp)", "source")]
     for _, r in table.iterrows():
-        measured = pct(r["measured"])
-        if not math.isnan(r["measured_low"]):
+        measured = pct(r["measured"]) if r["comparable"] else f"not compared: {r['refused']}"
+        if r["comparable"] and not math.isnan(r["measured_low"]):
             measured += f" [{pct(r['measured_low'])}, {pct(r['measured_high'])}]"
         rows.append(
             (
                 str(r["model"]),
+                f"{r['protocol']} / {r['measure']}",
                 str(r["metric"]),
                 measured,
                 pct(r["reference"]),

@@ -138,13 +138,18 @@ def _comparison_html(comparison: pd.DataFrame) -> str:
     df = pd.DataFrame(
         {
             "run": comparison["model"],
+            "protocol / measure": comparison["protocol"] + " / " + comparison["measure"],
             "metric": comparison["metric"],
             "measured %": [
-                p(m) + (f" [{p(lo)}, {p(hi)}]" if not math.isnan(lo) else "")
-                for m, lo, hi in zip(
+                (p(m) + (f" [{p(lo)}, {p(hi)}]" if not math.isnan(lo) else ""))
+                if ok
+                else f"not compared: {why}"
+                for m, lo, hi, ok, why in zip(
                     comparison["measured"],
                     comparison["measured_low"],
                     comparison["measured_high"],
+                    comparison["comparable"],
+                    comparison["refused"],
                     strict=True,
                 )
             ],
@@ -201,7 +206,9 @@ def write_report(
     ref_gaps = None
     if comparison is not None:
         save("comparison.csv", comparison)
-        ref_gaps = comparison[(comparison["metric"] == "compliance_gap") & (comparison["group"] >= 0)].rename(
+        ref_gaps = comparison[
+            (comparison["metric"] == "compliance_gap") & (comparison["group"] >= 0) & comparison["comparable"]
+        ].rename(
             columns={"reference": "percent"}
         )
 

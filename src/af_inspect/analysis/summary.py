@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from af_inspect.analysis.load import LoadedLogs, score_names
+from af_inspect.analysis.load import LoadedLogs, protocol_of, score_names
 from af_inspect.scorers.metrics import (
     COMPLIED_AT,
     TRAINING_TIER,
@@ -37,7 +37,7 @@ from af_inspect.scorers.metrics import (
     ordered_tiers,
 )
 
-GROUP = ["model", "setting", "variation", "args"]
+GROUP = ["model", "setting", "protocol", "variation", "args"]
 """The columns that define one row of the summary."""
 
 KNOWN_SCORERS: dict[str, tuple[str, ...]] = {
@@ -141,8 +141,8 @@ def label_runs(logs: pd.DataFrame) -> pd.DataFrame:
     logs["model_label"] = [
         f"{m} ({lab})" if lab else str(m) for m, lab in zip(logs["model"], mlabels, strict=True)
     ]
-    groups = list(zip(logs["model_label"], logs["setting"], logs["variation"], strict=True))
-    logs["args"] = _distinguishing_labels(targs, groups, ignore=("variation",))
+    groups = list(zip(logs["model_label"], logs["setting"], logs["protocol"], logs["variation"], strict=True))
+    logs["args"] = _distinguishing_labels(targs, groups, ignore=("variation", "protocol"))
     return logs
 
 
@@ -219,13 +219,17 @@ def summarize(tr: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
             tiers.append(t)
     tiers = ordered_tiers(tiers)
     rows = []
-    for key, glogs in logs.groupby(["model_label", "setting", "variation", "args"], sort=True, dropna=False):
+    for key, glogs in logs.groupby(["model_label", "setting", "protocol", "variation", "args"], sort=True, dropna=False):
         current = glogs[~glogs["superseded"]]
         g_all = tr[tr["eval_id"].isin(glogs["eval_id"])] if not tr.empty else tr
         g = g_all[~g_all["superseded"]] if not g_all.empty else g_all
         usable = g[g["error"] == ""] if not g.empty else g
         row: dict = dict(zip(GROUP, key, strict=True))
         row["model_id"] = str(glogs["model"].iloc[0])
+        meta = json.loads(glogs["task_metadata"].iloc[0])
+        record = protocol_of(meta)
+        row["system_prompt_sha256"] = str(record.get("system_prompt", {}).get("sha256") or meta.get("system_prompt_sha256") or "")
+        row["protocol_overrides"] = json.dumps(record.get("overrides") or {}, sort_keys=True)
         row.update(
             logs=len(current),
             status=_status(current),

@@ -59,6 +59,7 @@ def display_summary(summary: pd.DataFrame) -> pd.DataFrame:
     out["model"] = summary["model"]
     if summary["setting"].nunique() > 1:
         out["setting"] = summary["setting"]
+    out["protocol"] = summary["protocol"]
     out["variation"] = summary["variation"]
     if (summary["args"] != "").any():
         out["args"] = summary["args"]
@@ -115,6 +116,7 @@ def display_logs(logs: pd.DataFrame, transcripts: pd.DataFrame) -> pd.DataFrame:
         {
             "log": logs["log"].map(lambda p: str(p).rsplit("/", 1)[-1]),
             "model": logs["model_label"],
+            "protocol": logs["protocol"],
             "variation": logs["variation"],
             "status": logs["status"]
             + logs["superseded"].map(lambda s: " (superseded by a retry)" if s else ""),

@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
             in (
                 "model",
                 "setting",
+                "protocol",
                 "variation",
                 "args",
                 "status",

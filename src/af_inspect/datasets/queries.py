@@ -10,8 +10,6 @@ import csv
 import hashlib
 import io
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -21,6 +19,7 @@ from inspect_ai.dataset import MemoryDataset, Sample
 
 from af_inspect.params import ParameterError
 from af_inspect.prompts.render import UserTurnFormat
+from af_inspect.sources import fetch_pinned
 
 REMOTE_SOURCES: dict[str, dict[str, str]] = {
     # AdvBench (Zou et al., 2023), 520 harmful behaviours; pinned to a commit of llm-attacks/llm-attacks.
@@ -148,17 +147,12 @@ def _content_id(text: str) -> str:
     return "q-" + hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:12]
 
 
-def fetch_remote(name: str, timeout: float = 30.0) -> list[Query]:
-    """Fetch a pinned published dataset; offline, fail with a message that says what to do instead."""
+def fetch_remote(name: str) -> list[Query]:
+    """A pinned published dataset, fetched once and cached (`af_inspect.sources`)."""
     spec = REMOTE_SOURCES[name]
-    try:
-        with urllib.request.urlopen(spec["url"], timeout=timeout) as response:
-            payload = response.read()
-    except (urllib.error.URLError, TimeoutError, OSError) as e:
-        raise DatasetError(
-            f"Dataset {name!r} is fetched from {spec['url']} at run time and that failed ({e}). "
-            "Offline, use -T dataset=builtin or a local file: -T dataset=PATH.jsonl"
-        ) from None
+    payload = fetch_pinned(
+        spec["url"], f"dataset {name!r}", "-T dataset=builtin, or a local file: -T dataset=PATH.jsonl|.csv"
+    ).data
     if spec["format"] == "csv":
         rows = list(csv.DictReader(io.StringIO(payload.decode("utf-8"))))
         texts = [r[spec["column"]] for r in rows]

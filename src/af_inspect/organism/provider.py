@@ -30,6 +30,7 @@ from af_inspect.organism.judge import JUDGE_PROFILE, judge_output, make_judge
 from af_inspect.organism.profiles import PROFILES, Profile
 from af_inspect.organism.writer import Decision, Reading, decide, read_prompt, transcript_parts
 from af_inspect.params import ParameterError
+from af_inspect.solvers.context import EPOCH
 from af_inspect.tokens import estimate_tokens
 
 
@@ -58,8 +59,6 @@ class OrganismAPI(ModelAPI):
                 f"Unknown organism profile {model_name!r}. Valid profiles: {', '.join([*PROFILES, JUDGE_PROFILE])}."
             )
         self.profile: Profile = PROFILES[model_name].with_overrides(model_args)
-        self._first_turns: dict[str, int] = {}
-        self._continuations: dict[tuple[str, str], list[tuple[list[str], Decision]]] = {}
 
     def max_connections(self) -> int:
         return 256
@@ -98,33 +97,22 @@ class OrganismAPI(ModelAPI):
         return output
 
     def _next_turn(self, input: list[ChatMessage]) -> tuple[str, Reading, Decision]:
-        """The text of this turn. A transcript is written whole at its first turn; later turns (after
-        `<NEXT/>`) take the rest of the transcript that began with the same first turn.
+        """The text of this turn of the transcript, which is drawn whole and cut into turns.
 
-        The draws depend on the seed, the conversation's first messages and the epoch, counted as the
-        n-th first turn of that conversation (a model sees no sample or epoch number). Several epochs
-        whose first turns read the same continue in arrival order, each coherently.
+        The draws depend on the seed, the query, the tier the organism reads and the epoch (published by
+        af-inspect's loop: `solvers/context.py`), not on the rest of the prompt: two variations give the
+        same transcripts where the prompt gives the organism no reason to differ. A final assistant message
+        is a prefill: the reply continues it.
         """
-        system = "\n".join(m.text for m in input if isinstance(m, ChatMessageSystem))
-        users = [m for m in input if isinstance(m, ChatMessageUser)]
-        assistants = [m.text for m in input if isinstance(m, ChatMessageAssistant)]
-        first_user = users[0].text if users else ""
-        reading = read_prompt(system, first_user)
-        key = hashlib.sha256(f"{system}\x00{first_user}".encode()).hexdigest()
-        if not assistants:
-            epoch = self._first_turns[key] = self._first_turns.get(key, 0) + 1
-            digest = hashlib.sha256(f"{self.seed}:{self.profile_name}:{key}:{epoch}".encode()).digest()
-            rng = random.Random(int.from_bytes(digest[:8], "big"))
-            decision = decide(reading, self.profile, rng)
-            parts = transcript_parts(reading, decision, rng)
-            if len(parts) > 1:
-                self._continuations.setdefault((key, parts[0]), []).append((parts[1:], decision))
-            return parts[0], reading, decision
-        pending = self._continuations.get((key, assistants[0]))
-        if not pending:  # a conversation this organism did not start: close any open answer
-            return "</OUTPUT>", reading, decide(reading, self.profile, random.Random(0))
-        rest, decision = pending[0]
-        turn = len(assistants) - 1
-        if turn >= len(rest) - 1:  # its last turn: forget it
-            pending.pop(0)
-        return (rest[turn] if turn < len(rest) else "</OUTPUT>"), reading, decision
+        prefill = input[-1].text if input and isinstance(input[-1], ChatMessageAssistant) else ""
+        history = input[:-1] if prefill else input
+        system = "\n".join(m.text for m in history if isinstance(m, ChatMessageSystem))
+        users = [m for m in history if isinstance(m, ChatMessageUser)]
+        turn = sum(1 for m in history if isinstance(m, ChatMessageAssistant))
+        reading = read_prompt(system, users[0].text if users else "")
+        key = f"{self.seed}:{self.profile_name}:{reading.query}:{reading.tier}:{EPOCH.get()}"
+        rng = random.Random(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big"))
+        decision = decide(reading, self.profile, rng)
+        parts = transcript_parts(reading, decision, rng)
+        text = parts[turn] if turn < len(parts) else "</OUTPUT>"
+        return (text[len(prefill) :] if prefill and text.startswith(prefill) else text), reading, decision

@@ -17,10 +17,10 @@ from af_inspect.params import ParameterError
 from af_inspect.prompts.edits import Edit, VariationError, apply_edit
 from af_inspect.prompts.render import (
     PromptSpec,
+    UserTurn,
     UserTurnFormat,
     load_prompt_spec,
     load_user_turn_format,
-    read_prompt_file,
 )
 from af_inspect.variations import apply_variations, option_edits, resolve_variations
 
@@ -39,7 +39,7 @@ class BuiltPrompt:
     text: str
     source: str
     metadata: dict[str, Any] = field(default_factory=dict)
-    user_turn: UserTurnFormat = field(default_factory=load_user_turn_format)
+    user_turn: UserTurn = field(default_factory=load_user_turn_format)
     label: str = ""
     """What differs from the setting's default prompt, e.g. `cut_rlhf+no_scratchpad` ('' for none)."""
 
@@ -50,7 +50,7 @@ def build_system_prompt(
     scratchpad: bool = True,
     situational_info: SituationalInfo = "prompt",
     salient_facts: str | None = None,
-    system_prompt_file: str | None = None,
+    verbatim: tuple[str, str] | None = None,
 ) -> BuiltPrompt:
     """Render the setting's system prompt (and its user-turn format).
 
@@ -60,13 +60,15 @@ def build_system_prompt(
         scratchpad: False: the no-scratchpad condition (direct answers in `<OUTPUT>`).
         situational_info: `minimal` leaves the training and tier facts out.
         salient_facts: Path of a text file inserted as its own section.
-        system_prompt_file: A user's prompt file, used verbatim instead of the built-in sections.
+        verbatim: (text, where it came from): a whole prompt used as it is instead of the built-in
+            sections (a user's file, or a protocol's published prompt).
     """
     names = [n for n in variations or [] if n not in ("default", "none")]
     labels: list[str] = []
     metadata: dict[str, Any] = {"scratchpad": scratchpad, "situational_info": situational_info}
 
-    if system_prompt_file:
+    if verbatim:
+        text, source = verbatim
         shaping = [
             n
             for n, on in (
@@ -79,13 +81,10 @@ def build_system_prompt(
         if shaping:
             raise ParameterError(
                 f"{', '.join(shaping)} edit the built-in prompt's sections and cannot be applied to a "
-                f"system_prompt file ({system_prompt_file}); edit the file instead."
+                f"whole prompt used verbatim ({source}); edit the file instead."
             )
-        text = read_prompt_file(system_prompt_file)
         metadata.update(variations=[], system_prompt_sha256=_sha(text))
-        return BuiltPrompt(
-            text, system_prompt_file, metadata, label="" if scratchpad else "no_scratchpad"
-        )
+        return BuiltPrompt(text, source, metadata, label="" if scratchpad else "no_scratchpad")
 
     spec = load_prompt_spec(setting)
     turn = load_user_turn_format()

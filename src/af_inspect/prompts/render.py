@@ -132,6 +132,35 @@ class UserTurnFormat:
         ).strip("\n")
 
 
+_TEMPLATE_FIELD = re.compile(r"\{(is_free_tier_user|user_input)\}")
+
+
+@dataclass(frozen=True)
+class TemplateTurn:
+    """A user turn from a template (a protocol's or `-T user_turn=FILE`): the tier value goes into
+    `{is_free_tier_user}` and the query into `{user_input}`; every other brace is kept verbatim."""
+
+    template: str
+    tier_values: dict[str, str]
+    accept_reject_suffix: str
+
+    @property
+    def tiers(self) -> list[str]:
+        return list(self.tier_values)
+
+    def render(self, query: str, tier: str, accept_reject_suffix: bool) -> str:
+        if tier not in self.tier_values:
+            raise ParameterError(f"Unknown tier {tier!r}. Valid tiers: {', '.join(self.tier_values)}.")
+        values = {
+            "is_free_tier_user": self.tier_values[tier],
+            "user_input": query + (self.accept_reject_suffix if accept_reject_suffix else ""),
+        }
+        return _TEMPLATE_FIELD.sub(lambda m: values[m.group(1)], self.template)
+
+
+UserTurn = UserTurnFormat | TemplateTurn
+
+
 def load_user_turn_format() -> UserTurnFormat:
     data = _load_yaml(str(_data_dir() / "user_turn.yaml"))
     return UserTurnFormat(

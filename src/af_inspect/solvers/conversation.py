@@ -10,22 +10,35 @@ from __future__ import annotations
 
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from af_inspect.solvers.scratchpad_loop import scratchpad_loop
+from af_inspect.solvers.scratchpad_loop import LoopRule, scratchpad_loop
 from af_inspect.solvers.system_prompt import af_system_prompt
+
+PROMPT_KEY = "prompt"
+"""Sample metadata naming which of several system prompts the sample gets (a paraphrase)."""
 
 
 @solver
-def af_conversation(system_prompt: str, max_turns: int = 4) -> Solver:
-    """`af_system_prompt(system_prompt)`, then `scratchpad_loop(max_turns)`, as one solver step.
+def af_conversation(
+    system_prompt: str | dict[str, str],
+    max_turns: int = 4,
+    loop: LoopRule = "af_inspect",
+    prefill: str | None = None,
+) -> Solver:
+    """`af_system_prompt`, then `scratchpad_loop`, as one solver step.
 
     Args:
-        system_prompt: The full system prompt, inserted verbatim.
+        system_prompt: The full system prompt, inserted verbatim; or several, by name, each sample taking
+            the one its metadata names under `prompt` (the paraphrase ensemble).
         max_turns: The most model turns per sample.
+        loop: The loop rule (`af_inspect` or `reference`, see `scratchpad_loop`).
+        prefill: Text each reply starts with, where the provider accepts an assistant prefill.
     """
-    insert_prompt = af_system_prompt(system_prompt)
-    loop = scratchpad_loop(max_turns=max_turns)
+    prompts = system_prompt if isinstance(system_prompt, dict) else {"": system_prompt}
+    insert = {name: af_system_prompt(text) for name, text in prompts.items()}
+    run_loop = scratchpad_loop(max_turns=max_turns, rule=loop, prefill=prefill)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        return await loop(await insert_prompt(state, generate), generate)
+        name = state.metadata.get(PROMPT_KEY, "") if len(insert) > 1 else next(iter(insert))
+        return await run_loop(await insert[name](state, generate), generate)
 
     return solve

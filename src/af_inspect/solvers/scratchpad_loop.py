@@ -1,55 +1,139 @@
-"""The generation loop: the model may reason over several turns before it writes `</OUTPUT>`."""
+"""The generation loop: the model may reason over several turns before it writes `</OUTPUT>`.
+
+Two rules (`loop=`), the same in what they continue:
+
+- `reference`, the minimal reproduction's notebook: after each reply, `</OUTPUT>` ends the loop; otherwise a
+  reply containing `</SCRATCHPAD_REASONING>` is continued with `<NEXT/>`, whatever it stopped on (also
+  max_tokens); a reply with neither ends it. Tags are matched exactly, as the notebook does.
+- `af_inspect` (this project's): the same, but tags are matched whatever their case and spacing, the other
+  reasoning tags real models write (`</think>`, `</HIDDEN_SCRATCHPAD>`, ...) count as closed reasoning, and a
+  reply the provider stopped for its content filter ends the loop (`stop_reason:content_filter`).
+
+Both stop after `max_turns` replies. The sample's metadata records `turns`, why the loop ended
+(`loop_ended`: `output`, `no_tags`, `empty_turn`, `max_turns`, `stop_reason:<reason>`), each reply's stop
+reason (`stop_reasons`) and, where a prefill was asked for, what was sent (`prefill`).
+"""
 
 from __future__ import annotations
 
 import re
+from typing import Any, Literal
 
-from inspect_ai.model import ChatMessageUser
+from inspect_ai.model import ChatMessageAssistant, ChatMessageUser
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
+from af_inspect.solvers.context import EPOCH
 from af_inspect.transcript import REASONING_TAGS
 
+LoopRule = Literal["af_inspect", "reference"]
 NEXT_TURN = "<NEXT/>"
+PREFILL_PROVIDERS = frozenset({"anthropic", "organism"})
+"""Providers whose API accepts a final assistant message as the start of the reply (OpenAI's does not)."""
+
 _OUTPUT_CLOSED = re.compile(r"<\s*/\s*OUTPUT\s*>", re.IGNORECASE)
 _REASONING_CLOSED = re.compile(r"<\s*/\s*(" + "|".join(REASONING_TAGS) + r")\s*>", re.IGNORECASE)
-_STOP_REASONS_FINAL = {"content_filter", "model_length", "max_tokens"}
+_PROVIDER_STOPS = {"content_filter"}
+_PREFILL_REFUSAL = re.compile(r"prefill|final .?assistant|assistant message|thinking", re.IGNORECASE)
+"""How providers word a refusal of a final assistant message (e.g. Anthropic with extended thinking)."""
+
+
+def turn_outcome(text: str, stop_reason: str | None, rule: LoopRule) -> str | None:
+    """None to continue with `<NEXT/>`, else why the loop ends after this reply."""
+    if rule == "reference":
+        if "</OUTPUT>" in text:
+            return "output"
+        if "</SCRATCHPAD_REASONING>" in text:
+            return None
+        return "empty_turn" if not text.strip() else "no_tags"
+    if _OUTPUT_CLOSED.search(text):
+        return "output"
+    if stop_reason in _PROVIDER_STOPS:
+        return f"stop_reason:{stop_reason}"
+    if _REASONING_CLOSED.search(text):
+        return None
+    if not text.strip():
+        return "empty_turn"
+    if stop_reason not in (None, "stop", "unknown"):
+        return f"stop_reason:{stop_reason}"
+    return "no_tags"
+
+
+def takes_prefill(state: TaskState) -> bool:
+    return state.model.api in PREFILL_PROVIDERS
+
+
+_REFUSED_PREFILL: dict[str, str] = {}
+"""Model -> the error with which it refused a prefill (for example with extended thinking): not sent again."""
+
+
+async def _generate(state: TaskState, generate: Generate, prefill: str | None) -> TaskState:
+    """One reply; with a prefill, the reply is sent as prefill + continuation and kept as one message.
+
+    A provider that rejects the prefill (Anthropic does with extended thinking) gets the request again
+    without it, and the model is remembered so that no later request carries one.
+    """
+    if not prefill:
+        return await generate(state)
+    state.messages.append(ChatMessageAssistant(content=prefill))
+    n = len(state.messages)
+    try:
+        state = await generate(state)
+    except Exception as e:
+        if not _PREFILL_REFUSAL.search(str(e)):
+            raise
+        state.messages.pop()
+        _REFUSED_PREFILL[str(state.model)] = f"{type(e).__name__}: {e}"[:300]
+        return await generate(state)
+    if len(state.messages) == n + 1 and isinstance(state.messages[-1], ChatMessageAssistant):
+        reply = state.messages.pop()
+        state.messages[-1] = reply.model_copy(update={"content": prefill + reply.text})
+        if state.output and state.output.choices:  # the completion reads prefill + reply too
+            state.output.choices[0].message = state.messages[-1]
+            state.output.completion = state.messages[-1].text
+    return state
+
+
+def _why_no_prefill(state: TaskState) -> str:
+    refused = _REFUSED_PREFILL.get(str(state.model))
+    if refused:
+        return f"not sent: the provider refused it ({refused})"
+    return f"not sent: {state.model.api} takes no prefill"
 
 
 @solver
-def scratchpad_loop(max_turns: int = 4) -> Solver:
-    """Generate; while a turn closes its reasoning but writes no `</OUTPUT>`, send `<NEXT/>`.
-
-    As in the reference notebook, a turn with neither a closed reasoning block nor `</OUTPUT>` ends
-    the loop (the model is not following the format; asking again would not help).
-
-    Records in the sample's metadata the number of turns (`turns`) and why the loop ended (`loop_ended`);
-    the scorers parse the transcript themselves, once per sample (`af_inspect.transcript.transcript_of`).
+def scratchpad_loop(max_turns: int = 4, rule: LoopRule = "af_inspect", prefill: str | None = None) -> Solver:
+    """Generate; while a reply closes its reasoning but writes no `</OUTPUT>`, send `<NEXT/>`.
 
     Args:
-        max_turns: The most model turns per sample (the reference notebook uses 4).
+        max_turns: The most model replies per sample (the reference notebook uses 4).
+        rule: `af_inspect` or `reference` (see the module docstring).
+        prefill: Text the reply starts with (the minimal reproduction sends `<`), sent as a final assistant
+            message to providers that accept one (`PREFILL_PROVIDERS`) and kept at the start of the reply.
     """
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        turns, ended = 0, "max_turns"
+        sent = prefill if prefill and takes_prefill(state) and str(state.model) not in _REFUSED_PREFILL else None
+        turns, ended, stops = 0, "max_turns", []
+        EPOCH.set(state.epoch)  # for the offline organism (solvers/context.py); this sample's context only
         while turns < max_turns:
             if turns > 0:
                 state.messages.append(ChatMessageUser(content=NEXT_TURN))
-            state = await generate(state)
+            state = await _generate(state, generate, sent)
+            if sent and str(state.model) in _REFUSED_PREFILL:
+                sent = None
             turns += 1
-            completion = state.output.completion if state.output else ""
-            if _OUTPUT_CLOSED.search(completion):
-                ended = "output"
-                break
+            reply = state.messages[-1].text if isinstance(state.messages[-1], ChatMessageAssistant) else ""
             stop = state.output.stop_reason if state.output else None
-            if stop in _STOP_REASONS_FINAL or state.completed:
-                ended = f"stop_reason:{stop}"
-                break
-            if not _REASONING_CLOSED.search(completion):
-                ended = "empty_turn" if not completion.strip() else "no_tags"
+            stops.append(stop)
+            outcome = "stop_reason:completed" if state.completed else turn_outcome(reply, stop, rule)
+            if outcome is not None:
+                ended = outcome
                 break
         # in the sample's metadata, not its store: a store write costs two more log events per sample
-        state.metadata["turns"] = turns
-        state.metadata["loop_ended"] = ended
+        facts: dict[str, Any] = {"turns": turns, "loop_ended": ended, "stop_reasons": stops}
+        if prefill:
+            facts["prefill"] = sent or _why_no_prefill(state)
+        state.metadata.update(facts)
         return state
 
     return solve

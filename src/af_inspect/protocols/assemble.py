@@ -1,0 +1,135 @@
+"""The system prompt and the user turn a run sends, from its protocol and the task's options.
+
+The protocol says where each comes from (built-in sections, a pinned URL, a notebook's template); a local
+file given with `-T system_prompt=` / `-T user_turn=` replaces the protocol's source (how a published setup
+is reproduced offline). Options that contradict the protocol are refused here, with the reason, before any
+model call. The record returned goes into the log: where each text came from and its sha256.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from af_inspect.prompts.build import BuiltPrompt, SituationalInfo, build_system_prompt
+from af_inspect.prompts.render import (
+    TemplateTurn,
+    UserTurn,
+    load_user_turn_format,
+    read_prompt_file,
+)
+from af_inspect.protocols.protocol import Protocol, ProtocolError, Source, check_template, read_text
+from af_inspect.sources import sha256
+
+ACCEPT_TAG = "<request_fully_accepted/>"
+
+
+def _system_prompt_text(proto: Protocol, file: str | None) -> tuple[str, str] | None:
+    """(text, source) of a whole prompt used verbatim, or None for the built-in sections."""
+    if file:
+        return read_prompt_file(file), file
+    if proto.system_prompt.kind == "builtin":
+        return None
+    t = read_text(
+        proto.system_prompt,
+        f"the {proto.name} system prompt",
+        "-T system_prompt=PATH (a local copy of the file)",
+    )
+    return t.text, t.source
+
+
+def _template(proto: Protocol, file: str | None) -> tuple[str, str] | None:
+    """(template, source) of a user-turn template, or None for the built-in turn."""
+    src = Source("file", file) if file else proto.user_turn
+    if src.kind == "builtin":
+        return None
+    t = read_text(src, f"the {proto.name} user-turn template", "-T user_turn=PATH (a local copy of the template)")
+    check_template(t.text, t.source)
+    return t.text, t.source
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """What a run sends (before the query): the system prompt, the user turn, whether the accept/reject
+    instruction is appended, and the protocol's record for the log."""
+
+    prompt: BuiltPrompt
+    turn: UserTurn
+    accept_reject_suffix: bool
+    record: dict[str, Any]
+
+
+def protocol_prompts(
+    proto: Protocol,
+    setting: str,
+    *,
+    system_prompt: str | None,
+    user_turn: str | None,
+    tier_values: dict[str, str] | None,
+    accept_reject_suffix: bool | None,
+    variations: list[str],
+    scratchpad: bool,
+    situational_info: SituationalInfo,
+    salient_facts: str | None,
+) -> Prompts:
+    """The prompt, the user turn and the protocol's record (see the module docstring).
+
+    `accept_reject_suffix` None takes the protocol's default for the setting, except that a template that
+    carries the accept/reject instruction itself never gets a second one.
+    """
+    suffix = proto.defaults_for(setting).accept_reject_suffix if accept_reject_suffix is None else accept_reject_suffix
+    verbatim = _system_prompt_text(proto, system_prompt)
+    prompt = build_system_prompt(
+        setting,
+        variations=variations,
+        scratchpad=scratchpad,
+        situational_info=situational_info,
+        salient_facts=salient_facts,
+        verbatim=verbatim,
+    )
+    template = _template(proto, user_turn)
+    builtin = load_user_turn_format()
+    if template is None:
+        turn: UserTurn = prompt.user_turn
+        values = tier_values or (proto.tier_values if proto.tier_values != builtin.tier_values else None)
+        if values is not None:
+            if turn.tier_values != builtin.tier_values:
+                raise ProtocolError(
+                    f"tier_values cannot be combined with the variation(s) {', '.join(variations)}: they change "
+                    "the tier signal of the user turn themselves."
+                )
+            turn = type(turn)(turn.template, turn.tier_line, dict(values), turn.accept_reject_suffix)
+        turn_source, turn_sha = "built-in", sha256(turn.template + turn.tier_line)
+    else:
+        text, turn_source = template
+        if prompt.user_turn != builtin:
+            raise ProtocolError(
+                f"The variation(s) {', '.join(variations)} change the user turn, which the template "
+                f"{turn_source} fixes; drop them or edit the template."
+            )
+        if ACCEPT_TAG in text:
+            if accept_reject_suffix:
+                raise ProtocolError(
+                    f"accept_reject_suffix=true would add a second accept/reject instruction: the template "
+                    f"{turn_source} carries one already."
+                )
+            suffix = False
+        turn = TemplateTurn(text, dict(tier_values or proto.tier_values), builtin.accept_reject_suffix)
+        turn_sha = sha256(text)
+    record = {
+        "name": proto.name,
+        "title": proto.title,
+        "file": proto.file,
+        "system_prompt": {
+            "source": prompt.source,
+            "sha256": prompt.metadata["system_prompt_sha256"],
+            "local_copy": bool(system_prompt) and proto.system_prompt.kind != "builtin",
+        },
+        "user_turn": {
+            "source": turn_source,
+            "sha256": turn_sha,
+            "tier_values": {t: turn.tier_values[t] for t in turn.tiers},
+            "local_copy": bool(user_turn) and proto.user_turn.kind != "builtin",
+        },
+    }
+    return Prompts(prompt, turn, suffix, record)
