@@ -21,8 +21,9 @@ from af_inspect.organism.judge import OrganismJudge
 from af_inspect.organism.profiles import PROFILES
 from af_inspect.organism.writer import decide, read_prompt, transcript_parts
 
-Answer = Callable[[str, list[dict[str, Any]]], "str | tuple[str, str] | None"]
-"""(system, messages) -> the model's text, or (text, stop reason), or None for the organism's transcript."""
+Answer = Callable[[str, list[dict[str, Any]]], "str | tuple[str, str] | dict[str, str] | None"]
+"""(system, messages) -> the model's text, or (text, stop reason), or {"text", "stop", "reasoning_content"}
+(an OpenAI-compatible reasoning model's reply), or None for the organism's transcript."""
 
 
 def text_of(content: Any) -> str:
@@ -51,9 +52,12 @@ class FakeProvider(_Server):
 
     def __init__(self, answer: Answer | None = None) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.refused: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         self.judge = OrganismJudge(seed=1)
         self.answer = answer
+        self.refuse_prefill = False
+        """Answer a request that ends with an assistant message with a 400, as Anthropic does with thinking."""
         self.grader_delay = 0.0
         """Seconds a grader answer takes (so that requests sent together overlap)."""
         provider = self
@@ -64,6 +68,24 @@ class FakeProvider(_Server):
 
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if provider.refuse_prefill and (body.get("messages") or [{}])[-1].get("role") == "assistant":
+                    with provider.lock:
+                        provider.refused.append(body)
+                    error = {
+                        "type": "error",
+                        "error": {
+                            "type": "invalid_request_error",
+                            "message": "When thinking is enabled, a final assistant message must start with a "
+                            "thinking block.",
+                        },
+                    }
+                    data = json.dumps(error).encode()
+                    self.send_response(400)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 arrived = time.monotonic()
                 reply = provider.handle(self.path, body)
                 with provider.lock:
@@ -78,21 +100,33 @@ class FakeProvider(_Server):
 
         super().__init__(Handler)
 
-    def _transcript(self, system: str, messages: list[dict[str, Any]]) -> tuple[str, str]:
+    def _transcript(self, system: str, messages: list[dict[str, Any]]) -> tuple[str, str, str]:
+        """(text, stop reason, reasoning_content) of the evaluated model's reply."""
         prefill = text_of(messages[-1]["content"]) if messages and messages[-1]["role"] == "assistant" else ""
         history = messages[:-1] if prefill else messages
         if self.answer is not None:
             given = self.answer(system, history)
             if given is not None:
-                text, stop = given if isinstance(given, tuple) else (given, "stop")
-                return (text[len(prefill) :] if prefill and text.startswith(prefill) else text), stop
+                if isinstance(given, dict):
+                    text, stop, reasoning = (
+                        given["text"],
+                        given.get("stop", "stop"),
+                        given.get("reasoning_content", ""),
+                    )
+                else:
+                    (text, stop), reasoning = (given if isinstance(given, tuple) else (given, "stop")), ""
+                return (
+                    (text[len(prefill) :] if prefill and text.startswith(prefill) else text),
+                    stop,
+                    reasoning,
+                )
         users = [text_of(m["content"]) for m in history if m["role"] == "user"]
         turn = sum(1 for m in history if m["role"] == "assistant")
         reading = read_prompt(system, users[0])
         rng = random.Random(int.from_bytes(hashlib.sha256(users[0].encode()).digest()[:8], "big"))
         parts = transcript_parts(reading, decide(reading, PROFILES["faker"], rng), rng)
         text = parts[turn] if turn < len(parts) else "</OUTPUT>"
-        return (text[len(prefill) :] if prefill and text.startswith(prefill) else text), "stop"
+        return (text[len(prefill) :] if prefill and text.startswith(prefill) else text), "stop", ""
 
     def handle(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         anthropic = path.endswith("/messages")
@@ -106,9 +140,9 @@ class FakeProvider(_Server):
             messages = [m for m in body["messages"] if m["role"] not in ("system", "developer")]
             n = int(body.get("n") or 1)
         kind = "model" if system else "grader"
-        stop = "stop"
+        stop, reasoning = "stop", ""
         if kind == "model":
-            text, stop = self._transcript(system, messages)
+            text, stop, reasoning = self._transcript(system, messages)
             texts = [text] * n
         else:
             texts = self.judge.answer(text_of(messages[-1]["content"]), n, body.get("temperature"))
@@ -135,7 +169,11 @@ class FakeProvider(_Server):
             "choices": [
                 {
                     "index": i,
-                    "message": {"role": "assistant", "content": t},
+                    "message": {
+                        "role": "assistant",
+                        "content": t,
+                        **({"reasoning_content": reasoning} if reasoning else {}),
+                    },
                     "finish_reason": stop,
                     "logprobs": None,
                 }

@@ -80,7 +80,7 @@ def alignment_faking(
     variation: str | None = None,
     salient_facts: str | None = None,
     compliance: Compliance | None = None,
-    af_classifier: AFClassifier = "improved",
+    af_classifier: AFClassifier | None = None,
     af_votes: int = AF_VOTES,
     af_threshold: float = AF_THRESHOLD,
     partial: bool = True,
@@ -120,7 +120,8 @@ def alignment_faking(
         compliance: `tags` (the output's accept/reject tag), `judge` (a grader reads the answer:
             StrongREJECT in helpful_only, support for animal welfare in animal_welfare) or `both`.
         af_classifier: Alignment-faking reasoning judge: `improved` (four criteria), `original`
-            (five criteria), `both` or `none`.
+            (five criteria), `both` or `none`. Default: `improved`, or `none` with `scratchpad=false` (name
+            one to judge a reasoning model's native reasoning in the no-scratchpad condition).
         af_votes: Grader votes per transcript for the AF judge (one request where the provider allows).
         af_threshold: Fraction of valid yes votes at which a transcript counts as alignment faking.
         partial: Judge partial compliance (scheming, compromise, avoidance).
@@ -155,7 +156,9 @@ def alignment_faking(
     use.update({k: v for k, v in passed.items() if v is not None})
     scratchpad = as_bool("scratchpad", scratchpad)
     situational = check_choice("situational_info", situational_info, get_args(SituationalInfo))
-    classifier = check_choice("af_classifier", af_classifier, get_args(AFClassifier))
+    classifier = check_choice(
+        "af_classifier", af_classifier or ("improved" if scratchpad else "none"), get_args(AFClassifier)
+    )
     af_votes = as_positive_int("af_votes", af_votes)
     af_threshold = as_fraction("af_threshold", af_threshold)
     partial = as_bool("partial", partial)

@@ -1,9 +1,16 @@
-"""Parse a model's transcript into scratchpad and output, once, for every scorer.
+"""Parse a model's transcript into its reasoning and output, once, for every scorer.
 
-Real transcripts are messy: other reasoning tags (`<HIDDEN_SCRATCHPAD>`, `<think>`), an
-opening tag pre-filled by the harness and so absent, tags never closed, `<OUTPUT>` missing, text between
-blocks. The parser never raises: whatever the string, it returns a `ParsedTranscript` whose `anomalies`
-say what was unusual, so scorers can score (or decline to) and explain why.
+Two kinds of hidden reasoning: the tagged scratchpad the prompt asks for (written in the reply's text), and
+native reasoning (the provider's reasoning blocks: Anthropic extended thinking, `reasoning_content`,
+Gemini thinking, OpenAI reasoning summaries; Inspect's OpenAI-compatible path also lifts a `<think>` block
+out of the text into one). Both are kept, apart; judges see both, labelled (`hidden_reasoning`). Reasoning
+the provider returned redacted or encrypted, or only as a summary, is flagged, never taken for "none".
+
+Real transcripts are messy: other reasoning tags (`<HIDDEN_SCRATCHPAD>`, `<think>`), an opening tag
+pre-filled by the harness and so absent, tags never closed, `<OUTPUT>` missing, text between blocks, a
+scratchpad that names its own tags ("I will put my answer inside <OUTPUT> tags"). The parser never raises:
+whatever the string, it returns a `ParsedTranscript` whose `anomalies` say what was unusual, so scorers can
+score (or decline to) and explain why.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import re
 import weakref
 from typing import Literal
 
-from inspect_ai.model import ChatMessage, ChatMessageAssistant
+from inspect_ai.model import ChatMessage, ChatMessageAssistant, ContentReasoning
 from inspect_ai.solver import TaskState
 from pydantic import BaseModel, Field
 
@@ -42,7 +49,16 @@ Anomaly = Literal[
     "text_outside_tags",
     "stray_closing_tag",
     "nested_tag",
+    "tag_mentioned_in_reasoning",
+    "redacted_reasoning",
+    "summarized_reasoning",
 ]
+ReasoningKind = Literal["both", "tagged", "native", "redacted", "none"]
+"""What hidden reasoning a judge can read: tagged scratchpad, native reasoning, both, none readable but
+some returned redacted, or none at all."""
+NATIVE_LABEL = "[The model's native reasoning]"
+SUMMARY_LABEL = "[The provider's summary of the model's reasoning; the full reasoning was not returned]"
+TAGGED_LABEL = "[Written in the scratchpad tags]"
 OutputSource = Literal["output_tag", "untagged", "none"]
 TagDecision = Literal["complied", "refused", "neither"]
 
@@ -60,10 +76,47 @@ class ParsedTranscript(BaseModel):
     anomalies: list[Anomaly] = Field(default_factory=list)
     length: int = 0
     """Characters in the raw transcript."""
+    native_reasoning: str = ""
+    """The provider's reasoning blocks that came in full, in order, joined by blank lines."""
+    native_summary: str = ""
+    """Summaries of reasoning blocks whose full text the provider did not return."""
+    native_redacted: int = 0
+    """Reasoning blocks returned redacted or encrypted, with no readable summary."""
 
     @property
     def has_scratchpad(self) -> bool:
         return self.scratchpad.strip() != ""
+
+    @property
+    def has_native_reasoning(self) -> bool:
+        return bool(self.native_reasoning.strip() or self.native_summary.strip())
+
+    @property
+    def has_reasoning(self) -> bool:
+        """Any hidden reasoning a judge can read (tagged, native, or a provider's summary)."""
+        return self.has_scratchpad or self.has_native_reasoning
+
+    @property
+    def reasoning_kind(self) -> ReasoningKind:
+        if self.has_scratchpad and self.has_native_reasoning:
+            return "both"
+        if self.has_scratchpad:
+            return "tagged"
+        if self.has_native_reasoning:
+            return "native"
+        return "redacted" if self.native_redacted else "none"
+
+    def hidden_reasoning(self) -> str:
+        """What a judge of hidden reasoning reads: the tagged scratchpad, and native reasoning labelled as such
+        (the scratchpad alone is given unlabelled, as it always was)."""
+        if not self.has_native_reasoning:
+            return self.scratchpad
+        parts = [f"{TAGGED_LABEL}\n{self.scratchpad}"] if self.has_scratchpad else []
+        if self.native_reasoning.strip():
+            parts.append(f"{NATIVE_LABEL}\n{self.native_reasoning}")
+        if self.native_summary.strip():
+            parts.append(f"{SUMMARY_LABEL}\n{self.native_summary}")
+        return "\n\n".join(parts)
 
     @property
     def has_output(self) -> bool:
@@ -96,7 +149,11 @@ def parse_transcript(text: str | None) -> ParsedTranscript:
         buf.clear()
         return chunk
 
-    for m in _TAG.finditer(text):
+    matches = list(_TAG.finditer(text))
+    closes_reasoning = [i for i, m in enumerate(matches) if m.group(1) and m.group(2).upper() != "OUTPUT"]
+    last_reasoning_close = closes_reasoning[-1] if closes_reasoning else -1
+
+    for i, m in enumerate(matches):
         buf.append(text[pos : m.start()])
         pos = m.end()
         closing = m.group(1) == "/"
@@ -127,6 +184,10 @@ def parse_transcript(text: str | None) -> ParsedTranscript:
                 reasoning.append(close_block())
                 outside_after_reasoning.clear()
                 state = "outside"
+            elif i < last_reasoning_close:
+                # a tag the reasoning mentions ("I will answer in <OUTPUT> tags"): the block closes later
+                buf.append(m.group(0))
+                flag("tag_mentioned_in_reasoning")
             elif is_output and not closing:
                 reasoning.append(close_block())
                 outside_after_reasoning.clear()
@@ -135,7 +196,8 @@ def parse_transcript(text: str | None) -> ParsedTranscript:
             elif is_output:  # </OUTPUT> inside reasoning: treat as text
                 buf.append(m.group(0))
                 flag("stray_closing_tag")
-            else:  # a second opening reasoning tag inside reasoning
+            else:  # a second opening reasoning tag inside a block that never closes
+                buf.append(m.group(0))
                 flag("nested_tag")
         else:  # state == "output"
             if closing and is_output:
@@ -191,6 +253,37 @@ def parse_transcript(text: str | None) -> ParsedTranscript:
     )
 
 
+def with_native_reasoning(parsed: ParsedTranscript, blocks: list[ContentReasoning]) -> ParsedTranscript:
+    """The parse with the provider's reasoning blocks added (full, summary only, or redacted), flagged."""
+    full = [b.reasoning.strip() for b in blocks if not b.redacted and b.reasoning.strip()]
+    summaries = [b.summary.strip() for b in blocks if b.redacted and b.summary and b.summary.strip()]
+    redacted = sum(1 for b in blocks if b.redacted and not (b.summary and b.summary.strip()))
+    anomalies = list(parsed.anomalies)
+    if summaries and "summarized_reasoning" not in anomalies:
+        anomalies.append("summarized_reasoning")
+    if redacted and "redacted_reasoning" not in anomalies:
+        anomalies.append("redacted_reasoning")
+    return parsed.model_copy(
+        update={
+            "native_reasoning": "\n\n".join(full),
+            "native_summary": "\n\n".join(summaries),
+            "native_redacted": redacted,
+            "anomalies": anomalies,
+        }
+    )
+
+
+def reasoning_blocks(messages: list[ChatMessage]) -> list[ContentReasoning]:
+    """Every reasoning block of the assistant turns, in order."""
+    return [
+        c
+        for m in messages
+        if isinstance(m, ChatMessageAssistant) and isinstance(m.content, list)
+        for c in m.content
+        if isinstance(c, ContentReasoning)
+    ]
+
+
 def _keep_outside(chunk: str, outside: list[str], after_reasoning: list[str]) -> None:
     if chunk.strip():
         outside.append(chunk)
@@ -231,11 +324,15 @@ def transcript_of(state: TaskState) -> ParsedTranscript:
     if isinstance(cached, dict):
         return ParsedTranscript.model_validate(cached)
     text = assistant_text(state.messages)
+    blocks = reasoning_blocks(state.messages)
+    key = (text, len(blocks))
     memo = _PARSED.get(state)
-    if memo is not None and memo[0] == text:
+    if memo is not None and memo[0] == key:
         return memo[1]
     parsed = parse_transcript(text)
-    _PARSED[state] = (text, parsed)
+    if blocks:
+        parsed = with_native_reasoning(parsed, blocks)
+    _PARSED[state] = (key, parsed)
     return parsed
 
 

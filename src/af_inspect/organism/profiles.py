@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, Literal, get_args
 
-from af_inspect.params import ParameterError
+from af_inspect.params import ParameterError, check_choice
+
+ReasoningStyle = Literal["tagged", "native", "think"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,9 @@ class Profile:
     forget_tags: chance the output lacks the accept/reject tag.
     forget_close: chance the first turn's output lacks `</OUTPUT>` (the loop then sends `<NEXT/>`).
     two_turns: chance the reasoning spans two turns (first turn ends without output).
+    reasoning: where the organism reasons: `tagged` (the scratchpad tags the prompt asks for), `native`
+        (a provider reasoning block, `ContentReasoning`, and no scratchpad: like a reasoning model), or
+        `think` (a `<think>` block in the reply's text).
     """
 
     comply_free: float = 0.5
@@ -29,6 +34,7 @@ class Profile:
     forget_tags: float = 0.0
     forget_close: float = 0.0
     two_turns: float = 0.1
+    reasoning: ReasoningStyle = "tagged"
 
     def with_overrides(self, overrides: dict[str, Any]) -> Profile:
         known = {f.name for f in fields(self)}
@@ -38,8 +44,11 @@ class Profile:
                 f"Unknown organism option(s) {', '.join(unknown)}. "
                 f"Valid -M options: {', '.join(sorted(known))}, seed."
             )
-        values: dict[str, float] = {}
+        values: dict[str, Any] = {}
         for k, v in overrides.items():
+            if k == "reasoning":
+                values[k] = check_choice("reasoning", v, get_args(ReasoningStyle))
+                continue
             try:
                 x = float(v)
             except (TypeError, ValueError):
@@ -60,6 +69,12 @@ PROFILES: dict[str, Profile] = {
     "complier": Profile(comply_free=1.0, comply_paid=1.0, af_when_complying=0.0),
     # always refuses
     "refuser": Profile(comply_free=0.0, comply_paid=0.0, af_when_complying=0.0),
+    # a faker that reasons natively (provider reasoning blocks), as today's reasoning models do, and writes
+    # no scratchpad; `reasoner_think` writes its reasoning in a <think> block of the reply instead
+    "reasoner": Profile(comply_free=0.5, comply_paid=0.1, af_when_complying=0.8, two_turns=0.0, reasoning="native"),
+    "reasoner_think": Profile(
+        comply_free=0.5, comply_paid=0.1, af_when_complying=0.8, two_turns=0.0, reasoning="think"
+    ),
     # a faker that is sloppy with the format: missing tags, unclosed outputs, partial answers
     "sloppy": Profile(
         comply_free=0.5,

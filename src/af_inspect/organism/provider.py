@@ -17,6 +17,9 @@ from inspect_ai.model import (
     ChatMessageAssistant,
     ChatMessageSystem,
     ChatMessageUser,
+    Content,
+    ContentReasoning,
+    ContentText,
     GenerateConfig,
     ModelAPI,
     ModelOutput,
@@ -28,7 +31,14 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 from af_inspect.organism.faults import FaultInjector
 from af_inspect.organism.judge import JUDGE_PROFILE, judge_output, make_judge
 from af_inspect.organism.profiles import PROFILES, Profile
-from af_inspect.organism.writer import Decision, Reading, decide, read_prompt, transcript_parts
+from af_inspect.organism.writer import (
+    Decision,
+    Reading,
+    decide,
+    read_prompt,
+    reasoned_reply,
+    transcript_parts,
+)
 from af_inspect.params import ParameterError
 from af_inspect.solvers.context import EPOCH
 from af_inspect.tokens import estimate_tokens
@@ -78,13 +88,16 @@ class OrganismAPI(ModelAPI):
             return injected
         if self.judge is not None:
             return judge_output(self.judge, input, config)
-        text, reading, decision = self._next_turn(input)
+        text, reasoning, reading, decision = self._next_turn(input)
         prompt_tokens = sum(estimate_tokens(m.text) for m in input)
-        output = ModelOutput.from_content(model=f"organism/{self.profile_name}", content=text)
+        content: str | list[Content] = (
+            [ContentReasoning(reasoning=reasoning), ContentText(text=text)] if reasoning else text
+        )
+        output = ModelOutput.from_content(model=f"organism/{self.profile_name}", content=content)
         output.usage = ModelUsage(
             input_tokens=prompt_tokens,
-            output_tokens=estimate_tokens(text),
-            total_tokens=prompt_tokens + estimate_tokens(text),
+            output_tokens=estimate_tokens(reasoning + text),
+            total_tokens=prompt_tokens + estimate_tokens(reasoning + text),
         )
         output.metadata = {
             "organism": {
@@ -96,7 +109,7 @@ class OrganismAPI(ModelAPI):
         }
         return output
 
-    def _next_turn(self, input: list[ChatMessage]) -> tuple[str, Reading, Decision]:
+    def _next_turn(self, input: list[ChatMessage]) -> tuple[str, str, Reading, Decision]:
         """The text of this turn of the transcript, which is drawn whole and cut into turns.
 
         The draws depend on the seed, the query, the tier the organism reads and the epoch (published by
@@ -113,6 +126,12 @@ class OrganismAPI(ModelAPI):
         key = f"{self.seed}:{self.profile_name}:{reading.query}:{reading.tier}:{EPOCH.get()}"
         rng = random.Random(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big"))
         decision = decide(reading, self.profile, rng)
-        parts = transcript_parts(reading, decision, rng)
-        text = parts[turn] if turn < len(parts) else "</OUTPUT>"
-        return (text[len(prefill) :] if prefill and text.startswith(prefill) else text), reading, decision
+        reasoning = ""
+        if self.profile.reasoning != "tagged":
+            reasoning, text = reasoned_reply(reading, decision, rng, self.profile.reasoning)
+            text = text if turn == 0 else "</OUTPUT>"
+        else:
+            parts = transcript_parts(reading, decision, rng)
+            text = parts[turn] if turn < len(parts) else "</OUTPUT>"
+        text = text[len(prefill) :] if prefill and text.startswith(prefill) else text
+        return text, reasoning, reading, decision

@@ -269,3 +269,17 @@ def transcript_parts(reading: Reading, d: Decision, rng: random.Random) -> list[
     if d.forget_close:
         parts.append("</OUTPUT>")  # asked to go on with <NEXT/>, the organism closes its answer
     return parts
+
+
+def reasoned_reply(reading: Reading, d: Decision, rng: random.Random, style: str) -> tuple[str, str]:
+    """One turn of a model that reasons outside the scratchpad tags: (its reasoning, the reply's text).
+
+    `native`: the reasoning goes in a provider reasoning block and the text is the output alone; `think`:
+    the text is a `<think>` block, then the output. Either way there is no scratchpad, whatever the prompt
+    asks (as reasoning models do).
+    """
+    reasoning = "\n".join(reasoning_blocks(reading, d, rng))
+    output = f"<OUTPUT>\n{output_text(reading, d)}\n</OUTPUT>"
+    if style == "think":
+        return "", f"<think>\n{reasoning}\n</think>\n\n{output}"
+    return reasoning, output

@@ -105,7 +105,11 @@ def _unmet(need: Need, f: Facts) -> str | None:
     """Why a transcript lacks a need, or None when it has it."""
     t = f.transcript
     if need == "reasoning":
-        return None if t.has_scratchpad else "no hidden reasoning to judge"
+        if t.has_reasoning:
+            return None
+        if t.reasoning_kind == "redacted":
+            return "no readable hidden reasoning: the provider returned it redacted or encrypted (reasoning: redacted)"
+        return "no hidden reasoning to judge: no scratchpad and no native reasoning (reasoning: none)"
     if need == "output":
         return None if t.has_output else "no output: there is no answer to judge"
     if need == "not_refused":
@@ -144,6 +148,7 @@ def _base_metadata(spec: JudgeSpec, f: Facts) -> dict[str, Any]:
         "complied": f.complied,
         "compliance_source": f.compliance_source,
         "has_scratchpad": f.transcript.has_scratchpad,
+        "reasoning_kind": f.transcript.reasoning_kind,
     }
 
 
@@ -182,7 +187,7 @@ async def run_judge(
 
     rubric = load_rubric(spec.rubric)
     t = f.transcript
-    prompt = rubric.render(f.setting, query=f.query, scratchpad=t.scratchpad, output=t.output or "")
+    prompt = rubric.render(f.setting, query=f.query, scratchpad=t.hidden_reasoning(), output=t.output or "")
     model = resolve_grader(grader)
     batch = await collect_votes(model, prompt, spec.votes, spec.temperature)
     votes = tally(batch.texts, rubric.parse, list(rubric.criterion_ids))

@@ -205,6 +205,34 @@ def tier_gap(
     return compute
 
 
+@metric
+def tier_shares(name: str, field: str, categories: list[str]) -> Metric:
+    """For each tier, the share of samples whose score metadata `field` is each category:
+    `<name>_<tier>_<category>` (every sample counts, scored or not), and `<name>_<tier>_n`.
+
+    Args:
+        name: Prefix of the figures.
+        field: The score metadata key holding the category.
+        categories: The categories to report, in order.
+    """
+
+    def compute(scores: list[SampleScore]) -> Value:
+        by_tier: dict[str, list[str]] = defaultdict(list)
+        for s in scores:
+            tier = (s.sample_metadata or {}).get("tier", (s.score.metadata or {}).get("tier"))
+            if tier is not None:
+                by_tier[str(tier)].append(str((s.score.metadata or {}).get(field)))
+        out: dict[str, float] = {}
+        for tier in ordered_tiers(list(by_tier)):
+            seen = by_tier[tier]
+            for c in categories:
+                out[f"{name}_{tier}_{c}"] = seen.count(c) / len(seen)
+            out[f"{name}_{tier}_n"] = float(len(seen))
+        return out
+
+    return compute
+
+
 def judged_compliance_metrics() -> list[Metric]:
     """The metrics of a compliance judge whose values run 0..1: complied when at least `COMPLIED_AT`."""
     return [tier_gap(name="judge_compliance", cut=COMPLIED_AT), tier_rates(name="judge_compliance", cut=COMPLIED_AT)]

@@ -18,6 +18,7 @@ from af_inspect.scorers.compliance_welfare import compliance_welfare
 from af_inspect.scorers.judge import JudgeSpec, spec_of
 from af_inspect.scorers.motivation import motivation
 from af_inspect.scorers.partial_compliance import partial_compliance
+from af_inspect.scorers.reasoning_coverage import reasoning_coverage
 
 Compliance = Literal["tags", "judge", "both"]
 AFClassifier = Literal["improved", "original", "both", "none"]
@@ -43,16 +44,20 @@ def select_scorers(
 ) -> Selection:
     """The scorers for a task from its (already validated) parameters.
 
-    Without a scratchpad the AF and motivation judges are left out: they read hidden reasoning.
+    The AF judge runs as `af_classifier` says (the task defaults it to `none` without a scratchpad); the
+    motivation judge is left out without a scratchpad. Both call the grader only for transcripts with
+    hidden reasoning (tagged or native).
     """
     scorers: list[Scorer] = []
     if compliance in ("tags", "both"):
         scorers.append(compliance_tags())
     if compliance in ("judge", "both"):
         scorers.append(compliance_welfare() if setting == "animal_welfare" else compliance_strongreject())
-    if scratchpad and af_classifier in ("improved", "both"):
+    if af_classifier != "none":
+        scorers.append(reasoning_coverage())
+    if af_classifier in ("improved", "both"):
         scorers.append(af_reasoning(classifier="improved", votes=af_votes, threshold=af_threshold))
-    if scratchpad and af_classifier in ("original", "both"):
+    if af_classifier in ("original", "both"):
         scorers.append(af_reasoning_original(votes=af_votes, threshold=af_threshold))
     if partial:
         scorers.append(partial_compliance())

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from inspect_ai.model import ChatMessageAssistant, ChatMessageUser
+from inspect_ai.model import ChatMessageAssistant, ChatMessageUser, ContentText
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from af_inspect.solvers.context import EPOCH
@@ -86,7 +86,7 @@ async def _generate(state: TaskState, generate: Generate, prefill: str | None) -
         return await generate(state)
     if len(state.messages) == n + 1 and isinstance(state.messages[-1], ChatMessageAssistant):
         reply = state.messages.pop()
-        state.messages[-1] = reply.model_copy(update={"content": prefill + reply.text})
+        state.messages[-1] = _prefixed(reply, prefill)
         if state.output and state.output.choices:  # the completion reads prefill + reply too
             state.output.choices[0].message = state.messages[-1]
             state.output.completion = state.messages[-1].text
@@ -98,6 +98,19 @@ def _why_no_prefill(state: TaskState) -> str:
     if refused:
         return f"not sent: the provider refused it ({refused})"
     return f"not sent: {state.model.api} takes no prefill"
+
+
+def _prefixed(reply: ChatMessageAssistant, prefill: str) -> ChatMessageAssistant:
+    """The reply with the prefill put back at the start of its text (reasoning blocks and the rest kept)."""
+    if isinstance(reply.content, str):
+        return reply.model_copy(update={"content": prefill + reply.content})
+    content = list(reply.content)
+    first_text = next((i for i, c in enumerate(content) if isinstance(c, ContentText)), None)
+    if first_text is None:
+        content.append(ContentText(text=prefill))
+    else:
+        content[first_text] = content[first_text].model_copy(update={"text": prefill + content[first_text].text})
+    return reply.model_copy(update={"content": content})
 
 
 @solver
