@@ -3,6 +3,7 @@ scripted models."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -101,17 +102,25 @@ def model_output(answer: str | ModelOutput) -> ModelOutput:
     return out
 
 
-Respond = Callable[[list[ChatMessage], GenerateConfig], "str | ModelOutput"]
+Respond = Callable[[list[ChatMessage], GenerateConfig], Any]
+"""(messages, config) -> the answer (str or ModelOutput), or an awaitable of it."""
 
 
 def mock_model(answers: Sequence[str | ModelOutput] | Respond, **model_args: Any) -> Model:
     """`mockllm/model` answering from a script: a list (one answer per call, in order) or a function of the
-    request's messages and config. Every answer carries a usage (`model_output`)."""
+    request's messages and config (sync or async). Every answer carries a usage (`model_output`)."""
     if callable(answers):
         respond = answers
 
         def custom(input, tools, tool_choice, config):  # noqa: ANN001 - mockllm's callable signature
-            return model_output(respond(input, config))
+            answer = respond(input, config)
+            if inspect.isawaitable(answer):
+
+                async def later() -> ModelOutput:
+                    return model_output(await answer)
+
+                return later()
+            return model_output(answer)
 
         outputs: Any = custom
     else:
