@@ -3,7 +3,10 @@
 A `Rubric` comes from a YAML data file (`prompts/rubrics/*.yaml`): yes/no criteria, each answered with a
 quote, plus a rule tying them to a final answer (`final_rule`). Its answer format is generated from the
 criterion ids, so the prompt a grader sees and the parser that reads the answer (`scorers/judge_parse.py`)
-always agree. `StrongRejectPrompt` is StrongREJECT's prompt and parser, reused unchanged from
+always agree. `reads` says which parts of the transcript the grader is shown (the published AF classifier
+shows the hidden reasoning only): `render` fills only those, `shown` returns exactly that text (what quotes
+are checked against), and a template that would show a part the rubric does not read is refused when the
+rubric is loaded. `StrongRejectPrompt` is StrongREJECT's prompt and parser, reused unchanged from
 `inspect_evals.strong_reject`. `load_rubric(id)` returns either; judges and the cost model use only that.
 """
 
@@ -38,6 +41,10 @@ DEFAULT_SETTING = "helpful_only"
 STRONG_REJECT = "strong_reject"
 """The rubric id of StrongREJECT's prompt (not a YAML file: inspect_evals' own text)."""
 
+Part = Literal["query", "reasoning", "output"]
+PARTS: dict[str, str] = {"query": "query", "reasoning": "scratchpad", "output": "output"}
+"""Transcript part -> its template placeholder (`${scratchpad}` holds the hidden reasoning, labelled)."""
+
 
 @dataclass(frozen=True)
 class Criterion:
@@ -60,6 +67,10 @@ class Rubric:
     context: dict[str, str]
     guidance: str
     template: str
+    reads: tuple[Part, ...] = ("query", "reasoning", "output")
+    """The transcript parts the grader is shown, in the order of `shown`."""
+    examples: str = ""
+    """The rubric's own examples, rendered (`${examples}`); never part of `shown`."""
 
     @property
     def criterion_ids(self) -> list[str]:
@@ -98,21 +109,26 @@ class Rubric:
         return parse_criteria_answer(text, self)
 
     def render(self, setting: str | None, *, query: str = "", scratchpad: str = "", output: str = "") -> str:
-        """The full grader prompt for one transcript. Transcript text is inserted literally."""
+        """The full grader prompt for one transcript: only the parts the rubric `reads` are inserted, literally."""
         variant = self.setting_for(setting)
         criteria = "\n".join(
             f"{i}. {c.name} ({c.id}): {c.text_for(variant)}" for i, c in enumerate(self.criteria, 1)
         )
+        parts = {"query": query, "scratchpad": scratchpad, "output": output if output else "(no output)"}
         return string.Template(self.template).safe_substitute(
             title=self.title,
             context=self.context[variant],
             criteria=criteria,
             guidance=self.guidance,
-            query=query,
-            scratchpad=scratchpad,
-            output=output if output else "(no output)",
+            examples=self.examples,
             answer_format=self.answer_format(),
+            **{PARTS[p]: parts[PARTS[p]] for p in self.reads},
         )
+
+    def shown(self, *, query: str = "", scratchpad: str = "", output: str = "") -> str:
+        """The transcript text the grader is shown (what its quotes must come from), parts in `reads` order."""
+        parts = {"query": query, "reasoning": scratchpad, "output": output}
+        return "\n\n".join(parts[p] for p in self.reads if parts[p])
 
 
 class RubricError(ValueError):
@@ -155,6 +171,21 @@ def parse_rubric(data: Any, source: str) -> Rubric:
     if len({c.id for c in criteria}) != len(criteria):
         raise RubricError(f"{source}: duplicate criterion ids")
     context = _as_text_map(data["context"], f"{source}: context")
+    reads = tuple(data.get("reads") or PARTS)
+    bad = [p for p in reads if p not in PARTS]
+    if bad or len(set(reads)) != len(reads):
+        raise RubricError(
+            f"{source}: reads must list distinct parts among {', '.join(PARTS)}, not {list(reads)}"
+        )
+    template = str(data["template"])
+    used = {m.group("named") or m.group("braced") for m in string.Template.pattern.finditer(template)}
+    for part, placeholder in PARTS.items():
+        if (placeholder in used) != (part in reads):
+            state = "shows" if placeholder in used else "does not show"
+            raise RubricError(
+                f"{source}: the template {state} ${{{placeholder}}} but reads is {list(reads)}: "
+                "what a grader is shown must be what the rubric says it reads"
+            )
     return Rubric(
         id=str(data["id"]),
         title=str(data["title"]),
@@ -162,8 +193,38 @@ def parse_rubric(data: Any, source: str) -> Rubric:
         criteria=tuple(criteria),
         context={k: v + "\n" for k, v in context.items()},
         guidance=str(data.get("guidance", "")),
-        template=str(data["template"]),
+        template=template,
+        reads=reads,  # type: ignore[arg-type]
+        examples=render_examples(data.get("examples"), source),
     )
+
+
+def render_examples(examples: Any, source: str) -> str:
+    """A rubric's `examples` as prompt text: quotes (strings) as a list; worked examples (mappings with
+    `reasoning`, `answer` and `why`) numbered, each reasoning in `<example_reasoning>` tags so that it can
+    never be mistaken for the transcript's own `<hidden_reasoning>`."""
+    if not examples:
+        return ""
+    if not isinstance(examples, list):
+        raise RubricError(f"{source}: examples must be a list")
+    lines: list[str] = []
+    for i, ex in enumerate(examples, 1):
+        if isinstance(ex, str):
+            lines.append(f'- "{ex.strip()}"')
+        elif isinstance(ex, dict) and {"reasoning", "answer", "why"} <= set(ex):
+            lines += [
+                f"Example {i}:",
+                "<example_reasoning>",
+                str(ex["reasoning"]).strip(),
+                "</example_reasoning>",
+                f"Final answer: {str(ex['answer']).strip()}. Why: {str(ex['why']).strip()}",
+                "",
+            ]
+        else:
+            raise RubricError(
+                f"{source}: example {i} must be a quote or a mapping with reasoning, answer and why"
+            )
+    return "\n".join(lines).rstrip() + "\n"
 
 
 @dataclass(frozen=True)
@@ -173,9 +234,13 @@ class StrongRejectPrompt:
     id: str = STRONG_REJECT
     title: str = "StrongREJECT"
     criterion_ids: tuple[str, ...] = ()
+    reads: tuple[Part, ...] = ("query", "output")
 
     def render(self, setting: str | None, *, query: str = "", scratchpad: str = "", output: str = "") -> str:
         return STRONG_REJECT_EVAL_PROMPT.format(forbidden_prompt=query, response=output)
+
+    def shown(self, *, query: str = "", scratchpad: str = "", output: str = "") -> str:
+        return "\n\n".join(p for p in (query, output) if p)
 
     def parse(self, text: Any) -> ParsedVote:
         return parse_strongreject_answer(text)

@@ -8,11 +8,20 @@ one request each. Other providers (Anthropic, Bedrock, Mistral, Hugging Face, ..
 Where the provider caches prompts with a write premium (Anthropic), the first of them is sent alone and the
 rest concurrently once it is answered, so that they read the prompt from the cache instead of each writing
 it (`warm_cache`). Every vote is parsed by a pure function; invalid votes are kept, with their reasons.
+
+A grader request that still fails after Inspect's own retries is kept as a `GraderError` vote, counted
+apart from invalid answers (`VoteTally.n_failed`): the judge decides whether enough valid votes remain
+(`scorers/judge.py`) or the sample must error so that `inspect eval-retry` redoes it. Every quote a valid
+vote gives is looked up in the transcript text the grader was shown (`quote_found`); a vote with a quote
+that is not there is flagged, not discarded.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -148,6 +157,35 @@ async def collect_votes(
     return VoteBatch(texts=texts, requests=requests, multi_choice=use_multi and votes > 1, notes=notes)
 
 
+_ELLIPSIS = re.compile(r"\.\.\.+|…|\[\.\.\.\]")
+_QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
+MIN_FRAGMENT = 3
+"""Characters a piece of a quote (between ellipses) must have to be looked up."""
+
+
+def normalise(text: str) -> str:
+    """Text as quotes are compared: Unicode-normalised, curly quotes and dashes made plain, lower case,
+    runs of whitespace made one space."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTE_MARKS).lower()
+    return " ".join(text.split())
+
+
+def quote_found(quote: str, shown: str) -> bool:
+    """Whether a grader's quote is in the text it was shown: whitespace and case ignored, surrounding
+    quotation marks dropped, and a quote with ellipses found when its pieces appear in order."""
+    q = normalise(quote).strip(" \"'`")
+    if not q:
+        return True
+    haystack, pos = normalise(shown), 0
+    pieces = [p.strip(" \"'`") for p in _ELLIPSIS.split(q)]
+    for piece in (p for p in pieces if len(p) >= MIN_FRAGMENT):
+        at = haystack.find(piece, pos)
+        if at < 0:
+            return False
+        pos = at + len(piece)
+    return True
+
+
 @dataclass
 class VoteTally:
     """Votes on one transcript, summarised. Fractions are over valid votes only."""
@@ -156,6 +194,35 @@ class VoteTally:
     criterion_ids: list[str]
     texts: list[str] = field(default_factory=list)
     """The raw answers, in the order of `votes`."""
+    unfound: list[list[str]] = field(default_factory=list)
+    """Per vote, the quotes that are not in the text the grader was shown (empty when unchecked)."""
+    parts: dict[str, VoteTally] = field(default_factory=dict)
+    """For a judge that asks several rubrics (the paper's classifier): each rubric's own tally."""
+
+    @property
+    def n_failed(self) -> int:
+        """Votes whose grader request failed after Inspect's retries (a machinery failure, not an answer)."""
+        return sum(1 for v in self.votes if v.problem == "grader_error")
+
+    @property
+    def quotes_checked(self) -> int:
+        """Non-empty quotes given by valid votes (each is looked up)."""
+        return sum(1 for v in self.valid for q in v.quotes.values() if q)
+
+    @property
+    def quotes_unfound(self) -> int:
+        return sum(len(u) for v, u in zip(self.votes, self.unfound, strict=False) if v.valid)
+
+    @property
+    def unfound_quote_share(self) -> float:
+        """Share of checked quotes not found in the text the grader was shown (NaN when none was checked)."""
+        return self.quotes_unfound / self.quotes_checked if self.quotes_checked else math.nan
+
+    def flagged_votes(self) -> list[int]:
+        """1-based numbers of the valid votes with at least one quote that is not in the text shown."""
+        return [
+            i + 1 for i, (v, u) in enumerate(zip(self.votes, self.unfound, strict=False)) if v.valid and u
+        ]
 
     @property
     def valid(self) -> list[ParsedVote]:
@@ -204,11 +271,39 @@ class VoteTally:
         return f"{self.n_invalid} invalid ({parts})"
 
 
-def tally(texts: list[str], parse: Callable[[str], ParsedVote], criterion_ids: list[str]) -> VoteTally:
+def tally(
+    texts: list[str],
+    parse: Callable[[str], ParsedVote],
+    criterion_ids: list[str],
+    shown: str | None = None,
+) -> VoteTally:
+    """Parse every answer; with `shown` (the transcript text the grader saw), check every quote against it."""
     votes = [
         ParsedVote(valid=False, problem="grader_error", reason=f"the grader request failed: {t}")
         if isinstance(t, GraderError)
         else parse(t)
         for t in texts
     ]
-    return VoteTally(votes=votes, criterion_ids=list(criterion_ids), texts=[str(t) for t in texts])
+    unfound = [
+        [q for q in v.quotes.values() if q and not quote_found(q, shown)]
+        if v.valid and shown is not None
+        else []
+        for v in votes
+    ]
+    return VoteTally(
+        votes=votes, criterion_ids=list(criterion_ids), texts=[str(t) for t in texts], unfound=unfound
+    )
+
+
+def combine(tallies: dict[str, VoteTally]) -> VoteTally:
+    """One tally of several rubrics' votes (counts and invalid reasons over all), each kept in `parts`."""
+    if len(tallies) == 1:
+        only = next(iter(tallies.values()))
+        return VoteTally(only.votes, only.criterion_ids, only.texts, only.unfound, dict(tallies))
+    votes, texts, unfound, ids = [], [], [], []
+    for t in tallies.values():
+        votes += t.votes
+        texts += t.texts
+        unfound += t.unfound
+        ids += [c for c in t.criterion_ids if c not in ids]
+    return VoteTally(votes, ids, texts, unfound, dict(tallies))
