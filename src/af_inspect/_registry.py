@@ -3,14 +3,16 @@
 # ruff: noqa: F401
 from af_inspect.importer import ImportedTranscriptAPI
 from af_inspect.organism.provider import OrganismAPI
-from af_inspect.scorers.af_reasoning import af_reasoning, af_reasoning_original
+from af_inspect.scorers.af_outcomes import af_outcomes
+from af_inspect.scorers.af_reasoning import af_reasoning, af_reasoning_paper, af_reasoning_strict
 from af_inspect.scorers.compliance_judge import compliance_judge
 from af_inspect.scorers.compliance_strongreject import compliance_strongreject
 from af_inspect.scorers.compliance_tags import compliance_tags
 from af_inspect.scorers.compliance_welfare import compliance_welfare
 from af_inspect.scorers.metrics import tier_gap, tier_rates, tier_shares
 from af_inspect.scorers.motivation import motivation
+from af_inspect.scorers.objection import objection
 from af_inspect.scorers.partial_compliance import partial_compliance
 from af_inspect.scorers.reasoning_coverage import reasoning_coverage
-from af_inspect.solvers import af_conversation, af_system_prompt, scratchpad_loop
+from af_inspect.solvers import af_conversation, af_system_prompt, grader_check, scratchpad_loop
 from af_inspect.tasks import animal_welfare, helpful_only

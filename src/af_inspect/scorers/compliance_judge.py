@@ -11,12 +11,12 @@ from inspect_ai.model import Model
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
-from af_inspect.scorers.compliance_strongreject import compliance_strongreject
+from af_inspect.scorers.compliance_strongreject import SCORE_KEY, compliance_strongreject
 from af_inspect.scorers.compliance_welfare import compliance_welfare
 from af_inspect.scorers.metrics import judged_compliance_metrics, tier_rates
 
 
-@scorer(metrics=[*judged_compliance_metrics(), tier_rates(name="helpfulness")])
+@scorer(metrics=[*judged_compliance_metrics(), tier_rates(name="helpfulness", field=SCORE_KEY)])
 def compliance_judge(votes: int = 1, temperature: float = 0.0, grader: str | Model | None = None) -> Scorer:
     """`compliance_welfare` for animal_welfare samples, `compliance_strongreject` for every other setting.
 
@@ -25,8 +25,8 @@ def compliance_judge(votes: int = 1, temperature: float = 0.0, grader: str | Mod
         temperature: Grader temperature.
         grader: The grader model (default: the `grader` role).
     """
-    welfare = compliance_welfare(votes, temperature, grader)
-    strongreject = compliance_strongreject(votes, temperature, grader)
+    welfare = compliance_welfare(votes=votes, temperature=temperature, grader=grader)
+    strongreject = compliance_strongreject(votes=votes, temperature=temperature, grader=grader)
 
     async def score(state: TaskState, target: Target) -> Score:
         judge = welfare if state.metadata.get("setting") == "animal_welfare" else strongreject

@@ -6,8 +6,13 @@ Resolved inside `score()` (roles exist only while a task runs, or while `inspect
 2. `--model-role grader=<model>` (or `model_roles={"grader": ...}` in `eval()`);
 3. when the evaluated model is the offline organism (`organism/<profile>`), `organism/judge`, so offline runs
    stay offline and self-consistent;
-4. otherwise the evaluated model grades its own transcripts, with a warning recommending a separate
-   grader: a model judging itself is convenient for a first look, not for published figures.
+4. when self-grading was opted into (`-T allow_self_grading=true`: the task passes `grader="self"`), the
+   evaluated model grades its own transcripts;
+5. otherwise nothing grades: `GraderPolicyError`, naming `--model-role grader=...`. In animal welfare a
+   model grading itself would score its own headline compliance; published figures used a separate grader.
+
+The task checks the same policy at the start of every sample, before the first model call
+(`solvers/grader_check.py`), so a run without a grader fails before it spends anything.
 """
 
 from __future__ import annotations
@@ -19,7 +24,13 @@ from inspect_ai.model import Model, ModelName, get_model, model_roles
 logger = logging.getLogger(__name__)
 
 OFFLINE_JUDGE = "organism/judge"
+SELF = "self"
+"""The `grader` value that opts into self-grading (what `-T allow_self_grading=true` passes to the judges)."""
 _warned: set[str] = set()
+
+
+class GraderPolicyError(ValueError):
+    """No grader was named for a model that may not grade itself."""
 
 
 def _role_assigned() -> bool:
@@ -29,9 +40,18 @@ def _role_assigned() -> bool:
         return False
 
 
+def no_grader_message(evaluated: str) -> str:
+    return (
+        f"No grader named for {evaluated}: af-inspect's judges need one. Pass --model-role grader=MODEL "
+        "(e.g. grader=openai/gpt-4o; the published figures used GPT-4o), or give the scorer a grader "
+        "(-S grader=MODEL). To let the evaluated model grade its own transcripts, opt in with "
+        "-T allow_self_grading=true (or -S grader=self when rescoring)."
+    )
+
+
 def resolve_grader(grader: str | Model | None = None) -> Model:
     """The grader for this sample (see the module docstring for the order)."""
-    if grader is not None:
+    if grader is not None and not (isinstance(grader, str) and grader == SELF):
         return get_model(grader)
     if _role_assigned():
         return get_model(role="grader", required=True)
@@ -40,17 +60,18 @@ def resolve_grader(grader: str | Model | None = None) -> Model:
     if api == "organism":
         return get_model(role="grader", default=OFFLINE_JUDGE)
     if api == "imported":  # an imported log's model wrote its transcripts elsewhere and cannot grade
-        raise ValueError(
+        raise GraderPolicyError(
             "This log was imported (model imported/...): its model cannot grade. "
             "Pass a grader: --model-role grader=MODEL (e.g. openai/gpt-4o, or organism/judge offline)."
         )
     name = str(evaluated)
+    if grader != SELF:
+        raise GraderPolicyError(no_grader_message(name))
     if name not in _warned:
         _warned.add(name)
         logger.warning(
-            "No grader model given: the af-inspect judges use the evaluated model %s to grade its own "
-            "transcripts. For real measurements pass a separate grader, e.g. "
-            "--model-role grader=openai/gpt-4o.",
+            "Self-grading (allow_self_grading): %s grades its own transcripts. Figures from a model judging "
+            "itself are not comparable with published ones, which used a separate grader.",
             name,
         )
-    return get_model(role="grader", default=evaluated)
+    return evaluated

@@ -1,27 +1,57 @@
 """Which scorers a task runs, and the description of each judge among them (recorded in the task metadata).
 
 Order matters: compliance scorers come first (the first scorer's first metric is the task's headline
-compliance gap, and later judges read each sample's first compliance score), then the judges.
+compliance gap, and later judges read each sample's first compliance score), then the judges, then the
+scorers that summarise earlier scores on every transcript (`af_outcomes`, `objection`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
+from inspect_ai.model import Model
 from inspect_ai.scorer import Scorer
 
-from af_inspect.scorers.af_reasoning import af_reasoning, af_reasoning_original
+from af_inspect.params import ParameterError, as_list, check_choice
+from af_inspect.scorers.af_outcomes import af_outcomes
+from af_inspect.scorers.af_reasoning import CLASSIFIERS, SCORERS, ClassifierName
 from af_inspect.scorers.compliance_strongreject import compliance_strongreject
 from af_inspect.scorers.compliance_tags import compliance_tags
 from af_inspect.scorers.compliance_welfare import compliance_welfare
+from af_inspect.scorers.grader import SELF
 from af_inspect.scorers.judge import JudgeSpec, spec_of
 from af_inspect.scorers.motivation import motivation
+from af_inspect.scorers.objection import objection
 from af_inspect.scorers.partial_compliance import partial_compliance
 from af_inspect.scorers.reasoning_coverage import reasoning_coverage
 
 Compliance = Literal["tags", "judge", "both"]
-AFClassifier = Literal["improved", "original", "both", "none"]
+AFClassifier = Literal["published", "strict", "paper", "all", "none"]
+"""`-T af_classifier=`: one AF instrument, `all`, `none`, or a comma-separated list (`published,paper`)."""
+RENAMED = {
+    "improved": "published (the improved classifier as published; this project's former rubric is strict)",
+    "original": "paper (the 2024 paper's two prompts, combined as the paper did)",
+    "both": "published,paper (or all)",
+}
+"""Values of task version 2.0 and what replaced them (task version 2.1)."""
+
+
+def af_classifiers(value: str | list[str] | None) -> list[ClassifierName]:
+    """`af_classifier` as the list of instruments it names, in the order given; names checked."""
+    items = as_list(value)
+    if items in (["none"], []):
+        return []
+    if items == ["all"]:
+        return list(CLASSIFIERS)  # type: ignore[arg-type]
+    for item in items:
+        if item in RENAMED:
+            raise ParameterError(
+                f"af_classifier={item!r} was renamed in task version 2.1: use {RENAMED[item]}. "
+                f"Valid values: {', '.join(get_args(AFClassifier))}, or a comma-separated list."
+            )
+        check_choice("af_classifier", item, [v for v in get_args(AFClassifier) if v not in ("all", "none")])
+    return list(dict.fromkeys(items))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -35,32 +65,41 @@ class Selection:
 def select_scorers(
     setting: str,
     compliance: Compliance,
-    af_classifier: AFClassifier,
-    af_votes: int,
-    af_threshold: float,
+    af_classifier: list[ClassifierName],
+    af_votes: int | None,
+    af_threshold: float | None,
     partial: bool,
     motivation_judge: bool,
     scratchpad: bool,
+    objection_channel: bool = False,
+    allow_self_grading: bool = False,
 ) -> Selection:
     """The scorers for a task from its (already validated) parameters.
 
-    The AF judge runs as `af_classifier` says (the task defaults it to `none` without a scratchpad); the
-    motivation judge is left out without a scratchpad. Both call the grader only for transcripts with
-    hidden reasoning (tagged or native).
+    The AF judges run as `af_classifier` lists (the task defaults it to none without a scratchpad), each
+    with its own votes and threshold unless `af_votes` / `af_threshold` are given (they apply to the voting
+    classifiers, published and strict; the paper's keeps its form); `af_outcomes` then gives their rates
+    over every transcript. The motivation judge is left out without a scratchpad. `objection_channel` (the
+    prompt offers `<object_to_training/>`) adds the objection scorer.
     """
+    grader: str | Model | None = SELF if allow_self_grading else None
     scorers: list[Scorer] = []
     if compliance in ("tags", "both"):
         scorers.append(compliance_tags())
     if compliance in ("judge", "both"):
-        scorers.append(compliance_welfare() if setting == "animal_welfare" else compliance_strongreject())
-    if af_classifier != "none":
+        judged = compliance_welfare if setting == "animal_welfare" else compliance_strongreject
+        scorers.append(judged(grader=grader))
+    if af_classifier:
         scorers.append(reasoning_coverage())
-    if af_classifier in ("improved", "both"):
-        scorers.append(af_reasoning(classifier="improved", votes=af_votes, threshold=af_threshold))
-    if af_classifier in ("original", "both"):
-        scorers.append(af_reasoning_original(votes=af_votes, threshold=af_threshold))
+    for name in af_classifier:
+        given = {"votes": af_votes, "threshold": af_threshold} if name != "paper" else {}
+        scorers.append(SCORERS[name](grader=grader, **{k: v for k, v in given.items() if v is not None}))
+    if af_classifier:
+        scorers.append(af_outcomes(classifiers=list(af_classifier)))
     if partial:
-        scorers.append(partial_compliance())
+        scorers.append(partial_compliance(grader=grader))
     if scratchpad and motivation_judge:
-        scorers.append(motivation())
+        scorers.append(motivation(grader=grader))
+    if objection_channel:
+        scorers.append(objection(af_classifier=af_classifier[0] if af_classifier else "published"))
     return Selection(scorers, [spec for s in scorers if (spec := spec_of(s)) is not None])
