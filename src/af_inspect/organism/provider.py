@@ -105,6 +105,10 @@ class OrganismAPI(ModelAPI):
                 "complied": decision.complied,
                 "af": decision.af,
                 "partial": decision.partial,
+                "fake_refusal": decision.fake_refusal,
+                "mentions_training": decision.mentions_training,
+                "objected": decision.objected,
+                "wrapped": decision.wrapped,
             }
         }
         return output
