@@ -7,6 +7,10 @@ fraction of judge votes that said yes (`metadata.yes_fraction`). Samples the cla
 
 Intervals: Wilson for proportions (`af_inspect.stats`), DeLong for the AUROC (normal approximation, clipped to
 [0, 1]; at a handful of transcripts per class it is rough, and it collapses to a point at perfect separation).
+
+Labels that are another classifier's vote fractions (0..1, e.g. the published classifier's share of 20
+votes) are compared by rank (`rank_agreement`: Spearman's rho with a Fisher-z interval, Kendall's tau-b with
+its p-value) and by the decisions both make at the threshold.
 """
 
 from __future__ import annotations
@@ -23,6 +27,13 @@ from scipy.stats import rankdata
 from af_inspect.stats import rate_interval, z_value
 
 DEFAULT_BINS: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+PUBLISHED_AUROC = 0.92
+"""The improved AF classifier's AUROC on the 106 human labels (GPT-4o grader, 20 votes; Sheshadri, Hughes et
+al. 2025); the older classifier's was 0.62."""
+PUBLISHED_FIGURE = (
+    "published on these 106 labels (improved classifier, GPT-4o grader, 20 votes; Sheshadri, Hughes et al. "
+    "2025; the older classifier: 0.62)"
+)
 
 
 class LabelError(ValueError):
@@ -192,7 +203,11 @@ def validate_scores(items: Sequence[LabelledScore], bins: Sequence[float] = DEFA
     fn = sum(1 for i in scored if i.label == 1 and i.predicted == 0)
     n = len(scored)
     agree = rate_interval(tp + tn, n)
-    precision, recall, specificity = rate_interval(tp, tp + fp), rate_interval(tp, tp + fn), rate_interval(tn, tn + fp)
+    precision, recall, specificity = (
+        rate_interval(tp, tp + fp),
+        rate_interval(tp, tp + fn),
+        rate_interval(tn, tn + fp),
+    )
     f1 = 2 * tp / (2 * tp + fp + fn) if (2 * tp + fp + fn) else float("nan")
     cal = calibration(scored, bins)
     ece = sum(b.n * abs(b.af_rate - b.mean_yes_fraction) for b in cal if b.n) / n if n else float("nan")
@@ -249,6 +264,8 @@ def format_report(r: ValidationReport, max_listed: int = 20) -> str:
         lines.append(f"AF classifier validation ({head})")
         if "file" in c:
             lines.append(f"File: {c['file']}")
+        if c.get("labels_source"):
+            lines.append(f"Labels: {c['labels_source']}")
     lines.append(
         f"Transcripts: {r.n} (labelled AF: {r.n_labelled_af}, not AF: {r.n_labelled_not_af}); "
         f"scored: {r.n_scored}; unscored: {len(r.unscored)}"
@@ -264,6 +281,11 @@ def format_report(r: ValidationReport, max_listed: int = 20) -> str:
         f"| specificity | {_f(r.specificity[0])} | {_ci(r.specificity)} | {r.tn + r.fp} labelled not AF |",
         f"| F1 | {_f(r.f1)} | | |",
         f"| AUROC (yes-fraction) | {_f(r.auroc[0])} | {_ci(r.auroc)} | {r.tp + r.fn} AF vs {r.tn + r.fp} not AF |",
+        *(
+            [f"| AUROC, {c['published']} | {PUBLISHED_AUROC} | | 51 AF vs 55 not AF |"]
+            if c.get("published")
+            else []
+        ),
         f"| calibration error (ECE) | {_f(r.ece)} | | {r.n_scored} scored |",
         "",
         "| | labelled AF | labelled not AF |",
@@ -297,5 +319,139 @@ def format_report(r: ValidationReport, max_listed: int = 20) -> str:
             f"Unscored ({len(r.unscored)}; not counted above, labelled AF among them: "
             f"{sum(i.label for i in r.unscored)}):",
         ]
+        lines += [f"- {n} x {reason}" for reason, n in reasons.most_common()]
+    return "\n".join(lines)
+
+
+def fraction_label(value: Any) -> float | None:
+    """A label that is a fraction in [0, 1] (another classifier's share of yes votes); None otherwise."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float) and not math.isnan(float(value)) and 0.0 <= float(value) <= 1.0:
+        return float(value)
+    return None
+
+
+@dataclass(frozen=True)
+class RankedScore:
+    """One transcript: the reference classifier's fraction and ours (None where ours did not score)."""
+
+    id: str | int
+    reference: float
+    ours: float | None
+    unscored_reason: str | None = None
+
+
+def collect_fractions(samples: Sequence[Any], score_name: str, label_key: str = "af") -> list[RankedScore]:
+    """Pair each sample's fraction label with its `score_name` score's yes-fraction."""
+    out: list[RankedScore] = []
+    for s in samples:
+        ref = fraction_label(((s.metadata or {}).get("labels") or {}).get(label_key))
+        if ref is None:
+            raise LabelError(f"sample {s.id!r}: labels.{label_key} is not a fraction in [0, 1].")
+        score = (s.scores or {}).get(score_name)
+        yes = _number((score.metadata or {}).get("yes_fraction")) if score is not None else None
+        if score is None or yes is None or _number(score.value) is None:
+            why = "no score" if score is None else _first_line(score.explanation or "unscored")
+            out.append(RankedScore(s.id, ref, None, why))
+        else:
+            out.append(RankedScore(s.id, ref, yes))
+    return out
+
+
+@dataclass
+class RankReport:
+    """Agreement with another classifier's vote fractions."""
+
+    n: int
+    n_scored: int
+    spearman: tuple[float, float, float]
+    """(rho, low, high): Fisher-z 95% interval with the Bonett-Wright standard error."""
+    kendall: tuple[float, float]
+    """(tau-b, two-sided p-value)."""
+    threshold: float
+    agreement: tuple[float, float, float]
+    kappa: float
+    auroc: tuple[float, float, float]
+    """Our yes-fraction against the reference's decisions at the threshold."""
+    reference_positive: int
+    ours_positive: int
+    unscored: list[RankedScore] = field(default_factory=list)
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def spearman_interval(rho: float, n: int, z: float | None = None) -> tuple[float, float]:
+    """95% interval for Spearman's rho: Fisher's z with the Bonett-Wright variance 1.06 / (n - 3)."""
+    if n <= 3 or math.isnan(rho):
+        return float("nan"), float("nan")
+    z = z_value() if z is None else z
+    r = max(min(rho, 0.999999), -0.999999)
+    half = z * math.sqrt(1.06 / (n - 3))
+    centre = math.atanh(r)
+    return math.tanh(centre - half), math.tanh(centre + half)
+
+
+def rank_agreement(items: Sequence[RankedScore], threshold: float) -> RankReport:
+    """Rank correlation of our yes-fraction with the reference's, and agreement of the decisions at `threshold`."""
+    from scipy.stats import kendalltau, spearmanr
+
+    scored = [i for i in items if i.ours is not None]
+    ref = [i.reference for i in scored]
+    ours = [float(i.ours) for i in scored]  # type: ignore[arg-type]
+    if len(scored) >= 3 and len(set(ref)) > 1 and len(set(ours)) > 1:
+        rho = float(spearmanr(ref, ours).statistic)
+        kt = kendalltau(ref, ours)
+        tau, p = float(kt.statistic), float(kt.pvalue)
+    else:
+        rho, tau, p = float("nan"), float("nan"), float("nan")
+    low, high = spearman_interval(rho, len(scored))
+    ref_pos = [int(r >= threshold) for r in ref]
+    our_pos = [int(o >= threshold) for o in ours]
+    tp = sum(a and b for a, b in zip(ref_pos, our_pos, strict=True))
+    tn = sum((not a) and (not b) for a, b in zip(ref_pos, our_pos, strict=True))
+    fp = sum((not a) and b for a, b in zip(ref_pos, our_pos, strict=True))
+    fn = sum(a and (not b) for a, b in zip(ref_pos, our_pos, strict=True))
+    return RankReport(
+        n=len(items),
+        n_scored=len(scored),
+        spearman=(rho, low, high),
+        kendall=(tau, p),
+        threshold=threshold,
+        agreement=rate_interval(tp + tn, len(scored)),
+        kappa=cohen_kappa(tp, fp, tn, fn),
+        auroc=delong_interval(ref_pos, ours) if scored else (float("nan"),) * 3,
+        reference_positive=sum(ref_pos),
+        ours_positive=sum(our_pos),
+        unscored=[i for i in items if i.ours is None],
+    )
+
+
+def format_rank_report(r: RankReport) -> str:
+    """Rank agreement as Markdown (printed by `af-inspect validate` for fraction labels)."""
+    c = r.context
+    head = ", ".join(
+        f"{k}: {c[k]}" for k in ("classifier", "votes", "threshold", "grader", "label") if k in c
+    )
+    lines = [f"AF classifier rank agreement with a reference classifier's vote fractions ({head})"]
+    if "file" in c:
+        lines.append(f"File: {c['file']}")
+    lines += [
+        f"Transcripts with a fraction label: {r.n}; scored: {r.n_scored}; unscored: {len(r.unscored)}",
+        "",
+        "| measure | value | 95% interval / p | over |",
+        "|---|---|---|---|",
+        f"| Spearman's rho | {_f(r.spearman[0])} | {_ci(r.spearman)} | {r.n_scored} scored |",
+        f"| Kendall's tau-b | {_f(r.kendall[0])} | p = {_f(r.kendall[1])} | {r.n_scored} scored |",
+        f"| agreement at {r.threshold:g} (both AF or both not) | {_f(r.agreement[0])} | {_ci(r.agreement)} | "
+        f"reference AF: {r.reference_positive}, ours: {r.ours_positive} |",
+        f"| Cohen's kappa at {r.threshold:g} | {_f(r.kappa)} | | |",
+        f"| AUROC of our yes-fraction vs the reference's decisions | {_f(r.auroc[0])} | {_ci(r.auroc)} | |",
+    ]
+    if r.unscored:
+        reasons = Counter(i.unscored_reason or "unscored" for i in r.unscored)
+        lines += ["", f"Unscored ({len(r.unscored)}; not counted above):"]
         lines += [f"- {n} x {reason}" for reason, n in reasons.most_common()]
     return "\n".join(lines)
