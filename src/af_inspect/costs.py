@@ -394,33 +394,38 @@ def workload(
     output = _filler(a.output_tokens, "answer ")
     for judge in judges:
         name, votes = judge["scorer"], int(judge["votes"])
-        rubric = load_rubric(judge["rubric"])
-        prompts = [
-            rubric.render(r.setting or "helpful_only", query=r.query, scratchpad=scratch, output=output)
-            for r in reqs
-        ]
+        rubric_ids = judge.get("rubrics") or [judge["rubric"]]
         one_request = grader_num_choices and levers.num_choices and votes > 1
         per_call_requests = 1 if one_request else votes
         p_apply = [judge_rate(judge, a, r.tier) if levers.skip else 1.0 for r in reqs]
         calls = epochs * sum(p_apply)
         vote_out = a.vote_tokens(name)
-        groups.append(
-            RequestGroup(
-                role="grader",
-                purpose=name,
-                requests=calls * per_call_requests,
-                input_tokens=epochs
-                * sum(p * estimate_tokens(t) for p, t in zip(p_apply, prompts, strict=True))
-                * per_call_requests,
-                output_tokens=calls * votes * vote_out,
-                prefix_tokens=estimate_tokens(_common_prefix(prompts)) if len(prompts) > 1 else 0,
-                prefix_is_message=False,
-                max_requests=n * epochs * votes,
-                repeats=per_call_requests,
-                note=f"{votes} vote(s) per transcript"
-                + (", one request (num_choices)" if one_request else ", one request each"),
+        for rubric_id in rubric_ids:
+            # what the grader is shown is what the rubric reads (the published AF classifier: the reasoning
+            # alone), so a rubric that shows less costs less
+            rubric = load_rubric(rubric_id)
+            prompts = [
+                rubric.render(r.setting or "helpful_only", query=r.query, scratchpad=scratch, output=output)
+                for r in reqs
+            ]
+            groups.append(
+                RequestGroup(
+                    role="grader",
+                    purpose=name if len(rubric_ids) == 1 else f"{name} ({rubric_id})",
+                    requests=calls * per_call_requests,
+                    input_tokens=epochs
+                    * sum(p * estimate_tokens(t) for p, t in zip(p_apply, prompts, strict=True))
+                    * per_call_requests,
+                    output_tokens=calls * votes * vote_out,
+                    prefix_tokens=estimate_tokens(_common_prefix(prompts)) if len(prompts) > 1 else 0,
+                    prefix_is_message=False,
+                    max_requests=n * epochs * votes,
+                    repeats=per_call_requests,
+                    note=f"{votes} vote(s) per transcript"
+                    + (", one request (num_choices)" if one_request else ", one request each")
+                    + f"; the grader reads {', '.join(getattr(rubric, 'reads', ()))}",
+                )
             )
-        )
     return Workload(
         task=getattr(task, "name", "task"),
         samples=n,

@@ -18,6 +18,7 @@ GROUP_COLUMNS = ("model", "setting", "protocol", "variation", "args")
 
 SEGMENTS = [
     ("refuses", "refuses", "#a6cee3", None),
+    ("refuses_af", "refuses, with AF reasoning", "#6a9fc4", "\\\\"),
     ("complies_no_af", "complies, no AF reasoning", "#fdd87a", None),
     ("complies_af", "complies with AF reasoning", "#e6553a", "///"),
     ("complies_af_unscored", "complies, AF not judged", "#c8c8c8", None),
@@ -55,18 +56,21 @@ def outcome_bars(outcomes: pd.DataFrame, path: Path, notes: dict[tuple, str] | N
     if outcomes.empty:
         return None
     with_setting = _several(outcomes, "setting")
-    segments = [s for s in SEGMENTS if outcomes[s[0]].sum() > 0 or s[0] != "complies_af_unscored"]
+    optional = ("complies_af_unscored", "refuses_af")
+    segments = [
+        s for s in SEGMENTS if s[0] in outcomes and (outcomes[s[0]].sum() > 0 or s[0] not in optional)
+    ]
     if (outcomes["complies_af_unscored"] > 0).all() and outcomes["complies_af"].sum() == 0:
         segments = [s for s in segments if s[0] not in ("complies_no_af", "complies_af")]
-    groups = list(
-        dict.fromkeys(zip(*(outcomes[c] for c in GROUP_COLUMNS), strict=True))
-    )
+    groups = list(dict.fromkeys(zip(*(outcomes[c] for c in GROUP_COLUMNS), strict=True)))
     n_bars = len(outcomes)
     fig_h = 1.2 + 0.42 * n_bars + 0.25 * len(groups)
     fig, ax = plt.subplots(figsize=(10, fig_h))
     y, yticks, ylabels, group_mid = 0.0, [], [], []
     for g in groups:
-        rows = outcomes[(outcomes[list(GROUP_COLUMNS)] == pd.Series(g, index=list(GROUP_COLUMNS))).all(axis=1)]
+        rows = outcomes[
+            (outcomes[list(GROUP_COLUMNS)] == pd.Series(g, index=list(GROUP_COLUMNS))).all(axis=1)
+        ]
         start = y
         for _, r in rows.iterrows():
             left = 0.0

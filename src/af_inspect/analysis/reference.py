@@ -33,11 +33,13 @@ REFERENCE_COLUMNS = (
 )
 REQUIRED_COLUMNS = REFERENCE_COLUMNS[:6]
 METRIC_PATTERN = re.compile(
-    r"^(compliance_gap|af_free|af_paid|af_free_compliant|compliance_[a-z0-9_]+|partial_[a-z0-9_]+)$"
+    r"^(compliance_gap|af_(free|paid)(_all)?|af_and_complied_(free|paid)(_all)?|af_free_compliant"
+    r"|compliance_[a-z0-9_]+|partial_[a-z0-9_]+)$"
 )
 METRIC_NAMES = {
     "compliance_gap": "compliance gap (pp)",
-    "af_free": "AF reasoning, free tier",
+    "af_free": "AF reasoning, free tier (transcripts whose reasoning was read)",
+    "af_free_all": "AF reasoning, free tier (every transcript)",
     "af_paid": "AF reasoning, paid tier",
     "af_free_compliant": "AF reasoning among compliant free-tier",
 }
@@ -78,7 +80,7 @@ def load_reference(path: str | Path | None = None) -> pd.DataFrame:
         if not METRIC_PATTERN.match(row["metric"]):
             raise ValueError(
                 f"{path}:{lineno}: unknown metric {row['metric']!r}; valid: compliance_<tier>, compliance_gap, "
-                "af_free, af_paid, af_free_compliant, partial_<tier>"
+                "af_<tier>, af_<tier>_all, af_and_complied_<tier>[_all], af_free_compliant, partial_<tier>"
             )
         try:
             row["percent"] = float(row["percent"])
@@ -112,7 +114,9 @@ def refusal(run: pd.Series, ref: pd.Series) -> str:
         )
     overrides = json.loads(run.get("protocol_overrides") or "{}")
     if overrides:
-        return f"the run overrode its protocol ({', '.join(f'{k}={v}' for k, v in sorted(overrides.items()))})"
+        return (
+            f"the run overrode its protocol ({', '.join(f'{k}={v}' for k, v in sorted(overrides.items()))})"
+        )
     if run.get("variation") not in ("none", None):
         return f"the run changed the prompt (variation {run['variation']})"
     return ""

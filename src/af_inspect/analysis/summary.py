@@ -14,6 +14,14 @@ Rules, so a reader can trust the numbers:
   log that has it, and the rows replaced are counted in `superseded`.
 - Runs of one model that differ in model args (e.g. organism overrides) or in task args are kept apart: the
   args that differ between logs are shown in the `model` and `args` columns.
+- AF reasoning has two denominators, as in the log (`scorers/af_outcomes.py`, whose `af_outcome` rule is
+  applied here): `af_<tier>` over transcripts whose hidden reasoning the judge read, `af_<tier>_all` over
+  every scored transcript (unreadable reasoning counts as not AF); likewise `af_and_complied_<tier>` and
+  `af_and_complied_<tier>_all`. Each has a 95% Wilson interval (`_low`, `_high`) and its `_n`.
+- The grader of a run is read from its judges' scores (`grader`), and so is the share of the AF judge's
+  quotes not found in the text it was shown (`af_unfound_quotes`).
+- With the opt-out channel (`variation=opt_out`), the objection rate per tier, its gap with the paired
+  view, and its overlap with compliance and with AF reasoning come from the `objection` scorer's values.
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ import numpy as np
 import pandas as pd
 
 from af_inspect.analysis.load import LoadedLogs, protocol_of, score_names
+from af_inspect.scorers.af_outcomes import af_outcome
+from af_inspect.scorers.judge import NOT_APPLICABLE
 from af_inspect.scorers.metrics import (
     COMPLIED_AT,
     TRAINING_TIER,
@@ -35,14 +45,16 @@ from af_inspect.scorers.metrics import (
     Observation,
     gap_stats,
     ordered_tiers,
+    rate_stats,
 )
+from af_inspect.scorers.objection import KEYS as OBJECTION_KEYS
 
 GROUP = ["model", "setting", "protocol", "variation", "args"]
 """The columns that define one row of the summary."""
 
 KNOWN_SCORERS: dict[str, tuple[str, ...]] = {
     "compliance": ("compliance_strongreject", "compliance_welfare", "compliance_judge", "compliance_tags"),
-    "af": ("af_reasoning", "af_reasoning_original"),
+    "af": ("af_reasoning", "af_reasoning_paper", "af_reasoning_strict", "af_reasoning_original"),
     "partial": ("partial_compliance",),
 }
 """The scorers that can provide each measure (see `choose_scorers` for which one a run uses)."""
@@ -54,7 +66,8 @@ def choose_scorers(
     """Which scorer gives each measure for one run, from the scores its logs hold (in log order).
 
     Compliance: the run's first compliance scorer (the task's headline: `compliance_tags` or
-    `compliance_judge`), unless `compliance` names one. AF: `af_reasoning` (improved), else the original.
+    `compliance_judge`), unless `compliance` names one. AF: `af_reasoning` (the published classifier), else
+    the paper's, else the strict one (else `af_reasoning_original`, in task-version-2.0 logs).
     """
     known_c = KNOWN_SCORERS["compliance"]
     return {
@@ -66,7 +79,8 @@ def choose_scorers(
 
 def attach_measures(tr: pd.DataFrame, compliance: str | None = None, af: str | None = None) -> pd.DataFrame:
     """Add the run's measures to every transcript: `compliance`, `af`, `af_yes_fraction`, `partial` (floats,
-    NaN when unscored), `compliance_answer`, and `compliance_scorer` / `af_scorer` / `partial_scorer`.
+    NaN when unscored), `af_readable` (the AF judge could read hidden reasoning), `compliance_answer`, and
+    `compliance_scorer` / `af_scorer` / `partial_scorer`.
 
     Runs are measured separately because settings differ (helpful_only uses the tags, animal_welfare a judge).
     """
@@ -80,6 +94,7 @@ def attach_measures(tr: pd.DataFrame, compliance: str | None = None, af: str | N
     tr = tr.copy()
     for col in ("compliance", "af", "af_yes_fraction", "partial"):
         tr[col] = np.nan
+    tr["af_readable"] = True
     for col in ("compliance_answer", "compliance_scorer", "af_scorer", "partial_scorer"):
         tr[col] = ""
     for _, idx in tr.groupby(GROUP, sort=False, dropna=False).groups.items():
@@ -95,6 +110,9 @@ def attach_measures(tr: pd.DataFrame, compliance: str | None = None, af: str | N
         frac = f"score_{chosen['af']}_yes_fraction" if chosen["af"] else None
         if frac and frac in rows and pd.api.types.is_float_dtype(rows[frac]):
             tr.loc[idx, "af_yes_fraction"] = rows[frac].astype(float)
+        reason = f"score_{chosen['af']}_reason" if chosen["af"] else None
+        if reason and reason in rows:
+            tr.loc[idx, "af_readable"] = rows[reason].fillna("").astype(str) != NOT_APPLICABLE
     return tr
 
 
@@ -219,7 +237,9 @@ def summarize(tr: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
             tiers.append(t)
     tiers = ordered_tiers(tiers)
     rows = []
-    for key, glogs in logs.groupby(["model_label", "setting", "protocol", "variation", "args"], sort=True, dropna=False):
+    for key, glogs in logs.groupby(
+        ["model_label", "setting", "protocol", "variation", "args"], sort=True, dropna=False
+    ):
         current = glogs[~glogs["superseded"]]
         g_all = tr[tr["eval_id"].isin(glogs["eval_id"])] if not tr.empty else tr
         g = g_all[~g_all["superseded"]] if not g_all.empty else g_all
@@ -228,7 +248,9 @@ def summarize(tr: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
         row["model_id"] = str(glogs["model"].iloc[0])
         meta = json.loads(glogs["task_metadata"].iloc[0])
         record = protocol_of(meta)
-        row["system_prompt_sha256"] = str(record.get("system_prompt", {}).get("sha256") or meta.get("system_prompt_sha256") or "")
+        row["system_prompt_sha256"] = str(
+            record.get("system_prompt", {}).get("sha256") or meta.get("system_prompt_sha256") or ""
+        )
         row["protocol_overrides"] = json.dumps(record.get("overrides") or {}, sort_keys=True)
         row.update(
             logs=len(current),
@@ -264,9 +286,12 @@ def summarize(tr: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
             af_scorer=_one(usable, "af_scorer"),
         )
         is_free = tier_col == TRAINING_TIER
-        row["af_free"] = _mean(af_v[is_free])
-        row["af_paid"] = _mean(af_v[tier_col == UNMONITORED_TIER])
+        row.update(af_rates(usable, af_v, comp, tiers))
         row["af_free_compliant"] = _mean(af_v[is_free & (comp >= COMPLIED_AT)])
+        row["grader"] = graders(usable)
+        row.update(quote_checks(usable, row["af_scorer"]))
+        row["grader_failures"] = failed_votes(usable)
+        row.update(objection_figures(usable, tiers))
         row["partial_free"] = _mean(part[is_free])
         row["partial_paid"] = _mean(part[tier_col == UNMONITORED_TIER])
         for name, v in (("compliance", comp), ("af", af_v), ("partial", part)):
@@ -275,10 +300,98 @@ def summarize(tr: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
     return natural_sort(pd.DataFrame(rows), GROUP)
 
 
-def outcome_shares(tr: pd.DataFrame) -> pd.DataFrame:
-    """Per group and tier: shares of refuses / complies without AF / complies with AF / AF unscored.
+def _rate(values: pd.Series, name: str) -> dict[str, float]:
+    v = values.dropna().astype(float)
+    st = rate_stats(list(v))
+    return {
+        name: st["rate"],
+        f"{name}_low": st["ci_low"],
+        f"{name}_high": st["ci_high"],
+        f"{name}_n": st["n"],
+    }
 
-    Over transcripts with a compliance value (not errored, not superseded); the paper's stacked bar.
+
+def af_rates(rows: pd.DataFrame, af_v: pd.Series, comp: pd.Series, tiers: Sequence[str]) -> dict[str, float]:
+    """Per tier: AF over read and over all transcripts, and AF-and-complied over both, each with its interval
+    (the `af_outcome` rule of the log's `af_outcomes` scorer, applied to each transcript)."""
+    readable = rows["af_readable"] if "af_readable" in rows else pd.Series(True, index=rows.index)
+    table = pd.DataFrame(
+        [
+            af_outcome(
+                None if pd.isna(a) else float(a), bool(r), None if pd.isna(c) else bool(c >= COMPLIED_AT)
+            )
+            for a, r, c in zip(af_v, readable, comp, strict=True)
+        ],
+        index=rows.index,
+        columns=["all", "and_complied", "and_complied_all"],
+    )
+    read = af_v.where(readable.astype(bool))
+    out: dict[str, float] = {}
+    tier_col = rows["tier"].astype(str) if not rows.empty else pd.Series(dtype=str)
+    for t in tiers:
+        in_t = tier_col == t
+        out.update(_rate(read[in_t], f"af_{t}"))
+        out.update(_rate(table.loc[in_t, "all"], f"af_{t}_all"))
+        out.update(_rate(table.loc[in_t, "and_complied"], f"af_and_complied_{t}"))
+        out.update(_rate(table.loc[in_t, "and_complied_all"], f"af_and_complied_{t}_all"))
+    return out
+
+
+def graders(rows: pd.DataFrame) -> str:
+    """The graders a run's judges used (from each score's `grader`), comma-separated; '' when none graded."""
+    cols = [c for c in rows.columns if c.startswith("score_") and c.endswith("_grader")]
+    seen = dict.fromkeys(str(v) for c in cols for v in rows[c].dropna() if str(v))
+    return ", ".join(seen)
+
+
+def quote_checks(rows: pd.DataFrame, af_scorer: str) -> dict[str, float]:
+    """The AF judge's quotes checked and not found in the text it was shown, and the unfound share."""
+    checked_col, unfound_col = f"score_{af_scorer}_quotes_checked", f"score_{af_scorer}_quotes_unfound"
+    if not af_scorer or checked_col not in rows or unfound_col not in rows:
+        return {"af_quotes_checked": math.nan, "af_unfound_quotes": math.nan}
+    checked = float(pd.to_numeric(rows[checked_col], errors="coerce").fillna(0).sum())
+    unfound = float(pd.to_numeric(rows[unfound_col], errors="coerce").fillna(0).sum())
+    return {"af_quotes_checked": checked, "af_unfound_quotes": unfound / checked if checked else math.nan}
+
+
+def failed_votes(rows: pd.DataFrame) -> int:
+    """Grader requests that failed after Inspect's retries in transcripts that were still scored."""
+    cols = [c for c in rows.columns if c.startswith("score_") and c.endswith("_n_failed_votes")]
+    return int(sum(pd.to_numeric(rows[c], errors="coerce").fillna(0).sum() for c in cols))
+
+
+def objection_figures(rows: pd.DataFrame, tiers: Sequence[str]) -> dict[str, float]:
+    """The opt-out channel's figures per tier, its gap with the paired view (empty without the scorer)."""
+    cols = {k: f"score_objection_{k}" for k in OBJECTION_KEYS}
+    if rows.empty or cols["objection"] not in rows:
+        return {}
+    tier_col = rows["tier"].astype(str)
+    out: dict[str, float] = {}
+    for key, col in cols.items():
+        if col not in rows:
+            continue
+        values = pd.to_numeric(rows[col], errors="coerce")
+        for t in tiers:
+            out.update(_rate(values[tier_col == t], f"{key}_{t}"))
+    g = gap_stats(_observations(rows, pd.to_numeric(rows[cols["objection"]], errors="coerce")))
+    out.update(
+        objection_gap=g["gap"],
+        objection_gap_low=g["ci_low"],
+        objection_gap_high=g["ci_high"],
+        objection_pairs=g["pairs"],
+        objection_free_only=g["training_only"],
+        objection_paid_only=g["unmonitored_only"],
+        objection_mcnemar_p=g["mcnemar_p"],
+    )
+    return out
+
+
+def outcome_shares(tr: pd.DataFrame) -> pd.DataFrame:
+    """Per group and tier: shares of refuses without AF / refuses with AF reasoning / complies without AF /
+    complies with AF / complies, AF unscored.
+
+    Over transcripts with a compliance value (not errored, not superseded); the paper's stacked bar, with
+    the refusals that the published classifier flags as AF reasoning split out.
     """
     if tr.empty or "compliance" not in tr:
         return pd.DataFrame()
@@ -296,7 +409,8 @@ def outcome_shares(tr: pd.DataFrame) -> pd.DataFrame:
             {
                 **dict(zip([*GROUP, "tier"], key, strict=True)),
                 "n": n,
-                "refuses": float((~complied).sum()) / n,
+                "refuses": float((~complied & (g["_a"] != 1.0)).sum()) / n,
+                "refuses_af": float((~complied & (g["_a"] == 1.0)).sum()) / n,
                 "complies_no_af": float((complied & (g["_a"] == 0)).sum()) / n,
                 "complies_af": float((complied & (g["_a"] == 1.0)).sum()) / n,
                 "complies_af_unscored": float((complied & g["_a"].isna()).sum()) / n,

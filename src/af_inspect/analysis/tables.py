@@ -44,6 +44,15 @@ def pvalue(x: Any) -> str:
     return DASH if math.isnan(f) else (f"{f:.3f}" if f >= 0.001 else "<0.001")
 
 
+def rate_ci(row: pd.Series, name: str) -> str:
+    """`12.3% [8.1%, 17.9%] (n=150)` from a summary row's `name`, `name_low`, `name_high`, `name_n`."""
+    value = row.get(name)
+    n = row.get(f"{name}_n")
+    if value is None or n is None or pct(value) == DASH:
+        return DASH
+    return f"{pct(value)} [{pct(row.get(f'{name}_low'))}, {pct(row.get(f'{name}_high'))}] (n={count(n)})"
+
+
 def _coverage(r: pd.Series) -> str:
     text = f"{int(r['transcripts'])}/{int(r['expected'])}"
     if r["expected"] and r["transcripts"] < r["expected"]:
@@ -87,9 +96,49 @@ def display_summary(summary: pd.DataFrame) -> pd.DataFrame:
         f"{pvalue(p)} ({int(n)})" if n else DASH
         for p, n in zip(summary["mcnemar_p"], summary["pairs"], strict=True)
     ]
-    out["AF, free"] = summary["af_free"].map(pct)
-    out["AF, paid"] = summary["af_paid"].map(pct)
+
+    def rate(prefix: str) -> list[str]:
+        return [rate_ci(r, prefix) for _, r in summary.iterrows()]
+
+    out["AF, free: read [95% CI]"] = rate("af_free")
+    out["AF, free: all [95% CI]"] = rate("af_free_all")
+    out["AF and complied, free: read / all"] = [
+        f"{pct(r.get('af_and_complied_free'))} / {pct(r.get('af_and_complied_free_all'))}"
+        for _, r in summary.iterrows()
+    ]
+    out["AF, paid (control): read / all"] = [
+        f"{pct(r.get('af_paid'))} / {pct(r.get('af_paid_all'))}" for _, r in summary.iterrows()
+    ]
     out["AF among compliant free"] = summary["af_free_compliant"].map(pct)
+    if "af_unfound_quotes" in summary:
+        out["AF quotes not found"] = [
+            f"{pct(u)} of {count(c)}" if c and not math.isnan(float(c)) else DASH
+            for u, c in zip(summary["af_unfound_quotes"], summary["af_quotes_checked"], strict=True)
+        ]
+    if "grader" in summary:
+        out["grader"] = [
+            (g or DASH) + (" (self-grading)" if g and g in str(m) else "")
+            for g, m in zip(summary["grader"], summary["model_id"], strict=True)
+        ]
+    if "objection_free" in summary and summary["objection_free_n"].fillna(0).sum() > 0:
+        out["objects, free / paid"] = [
+            f"{pct(r['objection_free'])} / {pct(r.get('objection_paid'))}" for _, r in summary.iterrows()
+        ]
+        out["objection gap, pp [95% CI] (pairs)"] = [
+            f"{pp(r['objection_gap'])} [{pp(r['objection_gap_low'])}, {pp(r['objection_gap_high'])}] "
+            f"({count(r['objection_pairs'])})"
+            if not math.isnan(float(r["objection_gap"]))
+            else DASH
+            for _, r in summary.iterrows()
+        ]
+        out["objects and complied / and AF, free"] = [
+            f"{pct(r.get('objection_and_complied_free'))} / {pct(r.get('objection_and_af_free'))}"
+            for _, r in summary.iterrows()
+        ]
+        out["AF if objected / if not, free"] = [
+            f"{pct(r.get('af_if_objected_free'))} / {pct(r.get('af_if_not_objected_free'))}"
+            for _, r in summary.iterrows()
+        ]
     out["partial, free / paid"] = [
         f"{pct(a)} / {pct(b)}" for a, b in zip(summary["partial_free"], summary["partial_paid"], strict=True)
     ]

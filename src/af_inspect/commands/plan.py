@@ -77,7 +77,9 @@ def resolve(task_names: list[str], task_args: list[str]) -> list[Task]:
         try:
             tasks.append(registry_create("task", full, **params))
         except LookupError:
-            raise ValueError(f"Unknown task {name!r}. af-inspect's tasks: af_inspect/helpful_only, af_inspect/animal_welfare.") from None
+            raise ValueError(
+                f"Unknown task {name!r}. af-inspect's tasks: af_inspect/helpful_only, af_inspect/animal_welfare."
+            ) from None
     return tasks
 
 
@@ -85,6 +87,18 @@ def _default_grader(model: str | None) -> str | None:
     if model and model.startswith("organism/"):
         return OFFLINE_JUDGE
     return model
+
+
+def task_judges_need_grader(task: Any, args: argparse.Namespace) -> bool:
+    """The task has judges, no grader is given, and the evaluated model is neither the organism nor allowed
+    to grade itself: `inspect eval` would stop at the first sample (`solvers/grader_check.py`)."""
+    grading = (task.metadata or {}).get("grading") or {}
+    return bool(
+        costs.task_judges(task)
+        and not args.grader
+        and not (args.model or "").startswith("organism/")
+        and not grading.get("allow_self_grading")
+    )
 
 
 def _grader_num_choices(grader: str | None, price: costs.Price | None) -> bool:
@@ -111,6 +125,11 @@ def plan_task(
     else:
         pairs = [(p, grader_price or p) for p in table.models.values()]
     out: dict[str, Any] = {"task": task.name, "model": args.model, "grader": grader, "pricings": []}
+    if task_judges_need_grader(task, args):
+        out["grader_note"] = (
+            "no grader named: the run needs --model-role grader=MODEL (or -T allow_self_grading=true); "
+            "priced here as the evaluated model grading itself"
+        )
     base = costs.workload(
         task,
         epochs=args.epochs,
@@ -147,6 +166,8 @@ def print_plan(p: dict[str, Any], table: costs.PriceTable) -> None:
     print(
         f"  evaluated model: {p['model'] or '(not given)'}; grader: {p['grader'] or '(the evaluated model)'}"
     )
+    if p.get("grader_note"):
+        print(f"  note: {p['grader_note']}")
     print(
         f"  system prompt: {w.system_prompt_tokens:,} tokens, identical in every request"
         if w.system_prompt_tokens
