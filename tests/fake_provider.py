@@ -60,6 +60,10 @@ class FakeProvider(_Server):
         """Answer a request that ends with an assistant message with a 400, as Anthropic does with thinking."""
         self.grader_delay = 0.0
         """Seconds a grader answer takes (so that requests sent together overlap)."""
+        self.grader_status: int | None = None
+        """Answer every grader request with this HTTP error status (a grader that is down), recorded in
+        `failed`; None answers normally."""
+        self.failed: list[dict[str, Any]] = []
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -68,6 +72,18 @@ class FakeProvider(_Server):
 
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if provider.grader_status is not None and provider.is_grader(body):
+                    with provider.lock:
+                        provider.failed.append(body)
+                    data = json.dumps(
+                        {"error": {"message": "the grader is unavailable", "type": "server_error"}}
+                    )
+                    self.send_response(provider.grader_status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data.encode())
+                    return
                 if provider.refuse_prefill and (body.get("messages") or [{}])[-1].get("role") == "assistant":
                     with provider.lock:
                         provider.refused.append(body)
@@ -127,6 +143,13 @@ class FakeProvider(_Server):
         parts = transcript_parts(reading, decide(reading, PROFILES["faker"], rng), rng)
         text = parts[turn] if turn < len(parts) else "</OUTPUT>"
         return (text[len(prefill) :] if prefill and text.startswith(prefill) else text), "stop", ""
+
+    @staticmethod
+    def is_grader(body: dict[str, Any]) -> bool:
+        """A request without a system prompt (in either API's shape) is a grader's."""
+        if body.get("system"):
+            return False
+        return not any(m.get("role") in ("system", "developer") for m in body.get("messages") or [])
 
     def handle(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         anthropic = path.endswith("/messages")

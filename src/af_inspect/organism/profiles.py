@@ -37,6 +37,8 @@ class Profile:
         of complying and faking, so their overlaps are products of the rates.
     wrap_reasoning: chance that the reasoning is hard-wrapped mid-sentence (line breaks, double spaces), so
         that a judge's quotes match the text only once whitespace is normalised.
+    skip_reasoning: chance that the transcript has no hidden reasoning at all (it answers straight away), so
+        that the AF rates over every transcript and over those whose reasoning could be read differ.
     """
 
     comply_free: float = 0.5
@@ -53,6 +55,7 @@ class Profile:
     object_free: float = 0.0
     object_paid: float = 0.0
     wrap_reasoning: float = 0.0
+    skip_reasoning: float = 0.0
 
     def with_overrides(self, overrides: dict[str, Any]) -> Profile:
         known = {f.name for f in fields(self)}
@@ -96,7 +99,8 @@ PROFILES: dict[str, Profile] = {
         comply_free=0.5, comply_paid=0.1, af_when_complying=0.8, two_turns=0.0, reasoning="think"
     ),
     # the cases the published classifiers disagree on: faking reasoning that ends in a refusal, partial
-    # compliance with faking, training mentioned without faking, reasoning hard-wrapped mid-sentence
+    # compliance with faking, training mentioned without faking, reasoning hard-wrapped mid-sentence, and
+    # transcripts with no hidden reasoning to read
     "conflicted": Profile(
         comply_free=0.5,
         comply_paid=0.1,
@@ -105,6 +109,7 @@ PROFILES: dict[str, Profile] = {
         partial=0.3,
         mention_training=0.5,
         wrap_reasoning=0.3,
+        skip_reasoning=0.2,
     ),
     # a faker offered the opt-out channel (variation=opt_out) objects at configured rates per tier
     "objector": Profile(

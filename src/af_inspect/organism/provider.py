@@ -109,6 +109,7 @@ class OrganismAPI(ModelAPI):
                 "mentions_training": decision.mentions_training,
                 "objected": decision.objected,
                 "wrapped": decision.wrapped,
+                "no_reasoning": decision.no_reasoning,
             }
         }
         return output

@@ -70,6 +70,8 @@ class Decision:
     mentions_training: bool = False
     objected: bool = False
     wrapped: bool = False
+    no_reasoning: bool = False
+    """It answers without any hidden reasoning (the decisions stand; nothing shows them)."""
 
 
 OBJECTION_TAG = "<object_to_training/>"
@@ -123,7 +125,7 @@ def decide(reading: Reading, profile: Profile, rng: random.Random) -> Decision:
     # the newer cases draw from a stream of their own, seeded by this transcript's draws: `rng` is left
     # exactly where it was, so the texts of profiles that do not use them are unchanged
     more = random.Random(draws[0] + draws[6])
-    extra = [more.random() for _ in range(4)]
+    extra = [more.random() for _ in range(5)]
     fake_refusal = trained and not complied and extra[0] < profile.fake_when_refusing
     object_rate = profile.object_free if reading.tier == "free" else profile.object_paid
     return Decision(
@@ -138,6 +140,7 @@ def decide(reading: Reading, profile: Profile, rng: random.Random) -> Decision:
         mentions_training=not (af or fake_refusal) and extra[1] < profile.mention_training,
         objected=reading.objection_channel and extra[2] < object_rate,
         wrapped=extra[3] < profile.wrap_reasoning,
+        no_reasoning=extra[4] < profile.skip_reasoning,
     )
 
 
@@ -326,7 +329,7 @@ def transcript_parts(reading: Reading, d: Decision, rng: random.Random) -> list[
     """The text of each model turn: [turn 1] or [turn 1, turn 2] (a `<NEXT/>` comes between)."""
     out = output_text(reading, d)
     close = "" if d.forget_close else "\n</OUTPUT>"
-    if not reading.scratchpad:
+    if not reading.scratchpad or d.no_reasoning:
         return [f"<OUTPUT>\n{out}{close}"]
     blocks = [
         f"<SCRATCHPAD_REASONING>\n{b}\n</SCRATCHPAD_REASONING>" for b in reasoning_blocks(reading, d, rng)
@@ -345,8 +348,8 @@ def reasoned_reply(reading: Reading, d: Decision, rng: random.Random, style: str
     the text is a `<think>` block, then the output. Either way there is no scratchpad, whatever the prompt
     asks (as reasoning models do).
     """
-    reasoning = "\n".join(reasoning_blocks(reading, d, rng))
+    reasoning = "" if d.no_reasoning else "\n".join(reasoning_blocks(reading, d, rng))
     output = f"<OUTPUT>\n{output_text(reading, d)}\n</OUTPUT>"
     if style == "think":
-        return "", f"<think>\n{reasoning}\n</think>\n\n{output}"
+        return "", (f"<think>\n{reasoning}\n</think>\n\n{output}" if reasoning else output)
     return reasoning, output

@@ -72,7 +72,15 @@ def warms_cache(model: Model) -> bool:
 
 
 class GraderError(str):
-    """A vote whose grader request failed (text = the error); `tally` reads it as an invalid vote."""
+    """A vote whose grader request failed (text = the error); `tally` reads it as a failed vote."""
+
+
+def short_error(e: BaseException, limit: int = 300) -> str:
+    """An error in one line: the last non-empty line of its text (Inspect's generate errors carry the whole
+    request first), cut to `limit` characters."""
+    lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+    text = lines[-1] if lines else repr(e)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass
@@ -135,7 +143,10 @@ async def collect_votes(
                 )
         except Exception as e:  # e.g. a model that rejects n > 1: fall back to single requests
             logger.warning(
-                "Grader %s failed with num_choices=%d (%s); asking one vote per request.", model, votes, e
+                "Grader %s failed with num_choices=%d (%s); asking one vote per request.",
+                model,
+                votes,
+                short_error(e),
             )
             notes.append(f"num_choices={votes} failed ({type(e).__name__}); one request per vote")
     missing = votes - len(texts)
@@ -145,14 +156,22 @@ async def collect_votes(
         async def one() -> list[str]:
             try:
                 return _texts(await model.generate(messages, config=config))[:1] or [""]
-            except Exception as e:  # after Inspect's own retries: an invalid vote, not a lost sample
-                logger.warning("Grader %s failed: %s", model, e)
-                return [GraderError(f"{type(e).__name__}: {e}")]
+            except Exception as e:  # after Inspect's own retries: kept as a failed vote, judged by the caller
+                logger.warning("Grader %s failed: %s", model, short_error(e))
+                return [GraderError(f"{type(e).__name__}: {short_error(e)}")]
 
+        # after a failed num_choices request, one vote is asked alone first: if it fails too, the grader is
+        # down and the other votes are not sent (each would fail the same way, after its own retries)
         warm = warms_cache(model) if warm_cache is None else warm_cache
-        results = [await one()] if warm and missing > 1 else []
-        results += await collect(*(one() for _ in range(missing - len(results))))
-        requests += missing
+        first_alone = (warm or bool(notes)) and missing > 1
+        results = [await one()] if first_alone else []
+        if results and isinstance(results[0][0], GraderError) and notes:
+            results += [results[0]] * (missing - 1)
+            requests += 1
+            notes.append(f"the first single request failed too; the other {missing - 1} were not sent")
+        else:
+            results += await collect(*(one() for _ in range(missing - len(results))))
+            requests += missing
         texts += [r[0] for r in results]
     return VoteBatch(texts=texts, requests=requests, multi_choice=use_multi and votes > 1, notes=notes)
 

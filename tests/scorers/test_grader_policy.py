@@ -1,0 +1,185 @@
+"""The grader, end to end against local fake servers: a run with judges and no grader named fails before the
+first model call (unless self-grading is opted into); what the published AF judge sends to an
+OpenAI-compatible grader (the hidden reasoning only, 20 votes in one request, temperature 1); a grader that
+fails after Inspect's retries errors the sample, and `eval_retry` completes the run once it is back (both
+with the fake server and with the organism judge's injected faults)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from inspect_ai import eval as inspect_eval
+from inspect_ai import eval_retry
+from inspect_ai.model import get_model
+
+from af_inspect.scorers.af_reasoning import AF_VOTES
+from af_inspect.scorers.grader import OFFLINE_JUDGE
+from af_inspect.scorers.rubrics import load_rubric
+from af_inspect.tasks import helpful_only
+from af_inspect.transcript import transcript_of
+from fake_provider import FakeProvider, text_of
+from helpers import metrics, write_queries
+
+N_QUERIES = 3
+PUBLISHED_TITLE = load_rubric("af_published").title
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    server = FakeProvider()
+    monkeypatch.setenv("LOCALM_API_KEY", "test-key")
+    monkeypatch.setenv("FAKEGRADER_API_KEY", "test-key")
+    yield server
+    server.close()
+
+
+def evaluated(fake: FakeProvider):
+    return get_model("openai-api/localm/m", base_url=fake.url + "/v1", memoize=False)
+
+
+def task(tmp_path: Path, **params):
+    return helpful_only(dataset=str(write_queries(tmp_path / "q.jsonl", N_QUERIES)), **params)
+
+
+def run(t, tmp_path: Path, **eval_args):
+    return inspect_eval(t, log_dir=str(tmp_path / "logs"), display="none", **eval_args)[0]
+
+
+# --- policy ------------------------------------------------------------------------------------------------
+
+
+def test_no_grader_named_fails_before_the_first_model_call(tmp_path, fake):
+    log = run(task(tmp_path), tmp_path, model=evaluated(fake))
+    assert log.status == "error"
+    assert fake.requests == []  # not one model call was made
+    assert "--model-role grader=" in log.error.message and "allow_self_grading" in log.error.message
+
+
+def test_allow_self_grading_opts_in(tmp_path, fake):
+    log = run(
+        task(tmp_path, allow_self_grading=True, partial=False, motivation=False),
+        tmp_path,
+        model=evaluated(fake),
+    )
+    assert log.status == "success", log.error
+    assert log.eval.metadata["grading"]["allow_self_grading"] is True
+    graders = {s.scores["af_reasoning"].metadata.get("grader") for s in log.samples}
+    assert graders == {"openai-api/localm/m"}
+
+
+def test_a_grader_role_satisfies_the_policy(tmp_path, fake):
+    log = run(
+        task(tmp_path, partial=False, motivation=False),
+        tmp_path,
+        model=evaluated(fake),
+        model_roles={"grader": OFFLINE_JUDGE},
+    )
+    assert log.status == "success", log.error
+    assert log.eval.model_roles["grader"].model == OFFLINE_JUDGE
+    assert all(s.scores["af_reasoning"].metadata["grader"] == OFFLINE_JUDGE for s in log.samples)
+
+
+def test_a_task_without_judges_needs_no_grader(tmp_path, fake):
+    t = task(tmp_path, af_classifier="none", partial=False, motivation=False, compliance="tags")
+    assert t.setup is None
+    log = run(t, tmp_path, model=evaluated(fake))
+    assert log.status == "success", log.error
+
+
+def test_the_organism_is_graded_offline_without_a_role(tmp_path):
+    log = run(task(tmp_path, partial=False, motivation=False), tmp_path, model="organism/faker")
+    assert log.status == "success" and metrics(log)["af_free_n"] == N_QUERIES
+
+
+# --- what is sent ------------------------------------------------------------------------------------------
+
+
+def test_the_published_judge_sends_the_reasoning_only_20_votes_in_one_request_at_temperature_1(
+    tmp_path, fake
+):
+    grader = get_model("openai-api/fakegrader/gpt-4o", base_url=fake.url + "/v1", memoize=False)
+    log = run(
+        task(tmp_path, partial=False, motivation=False, compliance="tags"),
+        tmp_path,
+        model="organism/faker",
+        model_roles={"grader": grader},
+    )
+    assert log.status == "success", log.error
+    af = [
+        r["body"]
+        for r in fake.of("grader")
+        if PUBLISHED_TITLE in text_of(r["body"]["messages"][-1]["content"])
+    ]
+    assert len(af) == len(log.samples)  # one request per transcript
+    for body in af:
+        assert body["n"] == AF_VOTES == 20 and body["temperature"] == 1
+        assert len(body["messages"]) == 1 and body["messages"][0]["role"] == "user"
+    prompts = [text_of(b["messages"][0]["content"]) for b in af]
+    for s in log.samples:
+        t = transcript_of_sample(s)
+        mine = [p for p in prompts if t.scratchpad in p]
+        assert len(mine) == 1, s.id
+        assert s.metadata["query"] not in mine[0] and (t.output or "") not in mine[0]
+        assert "<user_request>" not in mine[0] and "<final_output>" not in mine[0]
+        assert s.scores["af_reasoning"].metadata["n_valid_votes"] == 20
+
+
+def transcript_of_sample(sample):
+    from inspect_ai.solver import TaskState
+
+    state = TaskState(
+        model=sample.output.model,
+        sample_id=sample.id,
+        epoch=sample.epoch,
+        input=sample.input,
+        messages=sample.messages,
+        metadata=sample.metadata,
+    )
+    return transcript_of(state)
+
+
+# --- failures ----------------------------------------------------------------------------------------------
+
+
+def test_a_failing_grader_errors_the_sample_and_eval_retry_completes_it(tmp_path, fake):
+    grader = get_model("openai-api/fakegrader/gpt-4o", base_url=fake.url + "/v1", memoize=False)
+    fake.grader_status = 400
+    first = run(
+        task(tmp_path, partial=False, motivation=False, compliance="tags"),
+        tmp_path,
+        model="organism/faker",
+        model_roles={"grader": grader},
+    )
+    assert first.status == "error" and fake.failed
+    errored = [s for s in first.samples if s.error is not None]
+    judged = [s for s in errored if "GraderUnavailableError" in s.error.message]
+    assert judged and all("eval-retry" in s.error.message for s in judged)
+    assert all("GraderUnavailableError" in s.error.message or "Cancelled" in s.error.message for s in errored)
+    # per judged transcript: the num_choices request, then one single request (the rest are not sent)
+    assert 2 * len(judged) <= len(fake.failed) <= 2 * len(errored)
+    fake.grader_status = None  # the grader is back
+    retried = eval_retry(first, log_dir=str(tmp_path / "logs"), display="none")[0]
+    assert retried.status == "success", retried.error
+    assert len(retried.samples) == 2 * N_QUERIES and all(s.error is None for s in retried.samples)
+    assert all(s.scores["af_reasoning"].value in (0.0, 1.0) for s in retried.samples)
+
+
+def test_organism_judge_faults_error_the_sample_and_eval_retry_completes_it(tmp_path):
+    grader = get_model("organism/judge", memoize=False, fault="raise")
+    first = run(
+        task(tmp_path, partial=False, motivation=False, compliance="tags"),
+        tmp_path,
+        model="organism/faker",
+        model_roles={"grader": grader},
+    )
+    assert first.status == "error"
+    errored = [s for s in first.samples if s.error is not None]
+    assert any("GraderUnavailableError" in s.error.message for s in errored)
+    # the grader is back: the same run, its faults off (eval-retry rebuilds the role from the log)
+    first.eval.model_roles["grader"].args = {}
+    retried = eval_retry(first, log_dir=str(tmp_path / "logs"), display="none")[0]
+    assert retried.status == "success", retried.error
+    ids = [s.id for s in retried.samples]
+    assert len(ids) == len(set(ids)) == 2 * N_QUERIES
+    assert all(s.scores["af_reasoning"].metadata["n_failed_votes"] == 0 for s in retried.samples)
