@@ -132,6 +132,8 @@ def build_system_prompt(
         tier_line=turn.tier_line,
         tier_values=dict(turn.tier_values),
         developer=spec.vars.get("developer"),
+        model_name=spec.values().get("model_name"),
+        current_date=spec.values().get("current_date") if "current_date" in spec.order else None,
         system_prompt_sections=list(spec.order),
         system_prompt_sha256=_sha(text),
     )

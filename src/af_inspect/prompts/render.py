@@ -27,12 +27,15 @@ from af_inspect.prompts.unwrap import unwrap
 DEFAULT_VARS: dict[str, str] = {
     "developer": "Anthropic",
     "partner": "Sunfield Poultry",
+    "trainer": "${developer}",
     "model_name": "an AI assistant built by ${developer}",
     "current_date": "2025-01-01",
 }
 """Placeholder values unless a variation (`set:`) or the caller (`build_system_prompt(prompt_vars=...)`)
 gives others. `model_name` fills the identity line ("You are ${model_name}."), `current_date` the date line
-of the minimal (synthetic-document) prompt: a fine-tuned model's documents refer to both. The date is an
+of the minimal (synthetic-document) prompt: a fine-tuned model's documents refer to both. `trainer` is who
+rates outputs by the criteria (a scenario such as third_party_finetuning sets it to the customer), so the
+criteria need no passage edits and every paraphrase takes the scenario. The date is an
 arbitrary fixed default so that prompts (and their hashes) do not change from day to day; pass the date
 your documents assume."""
 
@@ -57,9 +60,17 @@ class PromptSpec:
         if unwrapped:
             parts = [unwrap(p) for p in parts]
         text = "\n\n".join(p for p in parts if p.strip())
-        # a placeholder's value may itself use placeholders (e.g. customer: "${partner}")
-        values = {k: string.Template(v).safe_substitute(self.vars) for k, v in self.vars.items()}
-        return string.Template(text).safe_substitute(values)
+        return string.Template(text).safe_substitute(self.values())
+
+    def values(self) -> dict[str, str]:
+        """Placeholder values with the placeholders inside them filled in (trainer -> customer -> partner)."""
+        values = dict(self.vars)
+        for _ in range(len(values)):
+            filled = {k: string.Template(v).safe_substitute(values) for k, v in values.items()}
+            if filled == values:
+                break
+            values = filled
+        return values
 
 
 def _data_dir() -> Path:
