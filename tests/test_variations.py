@@ -142,7 +142,7 @@ def test_tier_shown_in_one_condition_only():
     assert "<is_free_tier_user>false</is_free_tier_user>" in fmt.render("Q?", "paid", False)
 
 
-# The paraphrase ensemble (which replaced the paraphrase_a/paraphrase_b variations): tests/test_paraphrases.py
+# The paraphrase ensemble (which replaced the paraphrase_a/paraphrase_b variations): tests/prompts/test_paraphrases.py
 
 
 def test_instruction_variations_insert_before_closing():

@@ -19,7 +19,7 @@ is line-based, so it needs no Markdown parser and its effect can be checked by e
 - Trailing spaces are removed (outside fences).
 
 So data must not break a line inside a word (`solvent-` / `like`), and must not wrap a sentence so that a
-line begins with `- `, `1. ` or consists of a tag alone: `tests/test_unwrap.py` checks the shipped data.
+line begins with `- `, `1. ` or consists of a tag alone: `tests/prompts/test_unwrap.py` checks the shipped data.
 """
 
 from __future__ import annotations
