@@ -184,6 +184,16 @@ def option_edits() -> dict[str, Variation]:
 
 # --- choosing and combining ---------------------------------------------------------------------
 
+RETIRED = {
+    f"paraphrase_{name}": (
+        f"'paraphrase_{name}' is no longer a variation: it is member '{name}' of the paraphrase ensemble "
+        f"(prompts/paraphrases/), chosen with the paraphrase option (build_system_prompt(paraphrase='{name}')); "
+        "variations apply on top of it. `af-inspect variations --paraphrase NAME` shows one."
+    )
+    for name in ("a", "b")
+}
+"""Names that used to be variations, with where they went (task names keep `paraphrase_a`/`paraphrase_b`)."""
+
 FILE_REF = re.compile(r"^(?P<path>.+\.ya?ml)(?::(?P<name>[^:/\\]+))?$", re.IGNORECASE)
 
 
@@ -227,6 +237,8 @@ def lookup_variation(item: str) -> Variation:
             )
         return variations[name]
     library = builtin_variations()
+    if item in RETIRED:
+        raise VariationError(RETIRED[item])
     if item not in library:
         raise VariationError(
             f"Unknown variation {item!r}. Valid variations: {', '.join(sorted(library))}. "
