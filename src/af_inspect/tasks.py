@@ -31,6 +31,7 @@ from af_inspect.params import (
     same_parameters_as,
 )
 from af_inspect.prompts.build import SituationalInfo
+from af_inspect.prompts.render import paraphrase_names
 from af_inspect.protocols.assemble import protocol_prompts
 from af_inspect.protocols.protocol import DEFAULT as DEFAULT_PROTOCOL
 from af_inspect.protocols.protocol import load_protocol
@@ -78,7 +79,11 @@ def alignment_faking(
     scratchpad: bool = True,
     situational_info: SituationalInfo = "prompt",
     variation: str | None = None,
+    paraphrase: str | None = None,
+    paraphrases: int | None = None,
     salient_facts: str | None = None,
+    model_name: str | None = None,
+    current_date: str | None = None,
     compliance: Compliance | None = None,
     af_classifier: AFClassifier | None = None,
     af_votes: int = AF_VOTES,
@@ -116,7 +121,13 @@ def alignment_faking(
             models fine-tuned on synthetic documents; the tier tag stays).
         variation: Prompt variations, comma-separated (`af-inspect variations` lists them), or
             `FILE.yaml:NAME` for one from your own file.
+        paraphrase: One member of the paraphrase ensemble (`a`..`f`: same facts, other words and order).
+        paraphrases: Spread the queries over the first N members of the ensemble (each query's pair of
+            tiers gets one paraphrase); the log gives the gap per paraphrase and pooled.
         salient_facts: Path to a text file inserted into the system prompt as its own section.
+        model_name: The model's identity line with `situational_info=minimal` (default: "an AI assistant
+            built by <developer>").
+        current_date: The current-date line with `situational_info=minimal`.
         compliance: `tags` (the output's accept/reject tag), `judge` (a grader reads the answer:
             StrongREJECT in helpful_only, support for animal welfare in animal_welfare) or `both`.
         af_classifier: Alignment-faking reasoning judge: `improved` (four criteria), `original`
@@ -137,11 +148,15 @@ def alignment_faking(
         "dataset": dataset,
         "n_queries": None if n_queries is None else as_positive_int("n_queries", n_queries),
         "tier_values": None if tier_values is None else _tier_pair(tier_values),
-        "accept_reject_suffix": None if accept_reject_suffix is None else as_bool("accept_reject_suffix", accept_reject_suffix),
+        "accept_reject_suffix": None
+        if accept_reject_suffix is None
+        else as_bool("accept_reject_suffix", accept_reject_suffix),
         "prefill": None if prefill is None else ("" if str(prefill).lower() in NO_PREFILL else str(prefill)),
         "loop": None if loop is None else check_choice("loop", loop, get_args(LoopRule)),
         "max_turns": None if max_turns is None else as_positive_int("max_turns", max_turns),
-        "compliance": None if compliance is None else check_choice("compliance", compliance, get_args(Compliance)),
+        "compliance": None
+        if compliance is None
+        else check_choice("compliance", compliance, get_args(Compliance)),
     }
     use = {
         "dataset": proto.dataset,
@@ -163,6 +178,24 @@ def alignment_faking(
     af_threshold = as_fraction("af_threshold", af_threshold)
     partial = as_bool("partial", partial)
     motivation = as_bool("motivation", motivation)
+    members: list[str | None] = [paraphrase]
+    if paraphrases is not None:
+        if paraphrase is not None:
+            raise ParameterError(
+                "Give paraphrase=NAME (one member) or paraphrases=N (the ensemble), not both."
+            )
+        available = paraphrase_names(setting)
+        n = as_positive_int("paraphrases", paraphrases)
+        if n > len(available):
+            raise ParameterError(
+                f"Parameter 'paraphrases' is at most {len(available)} ({', '.join(available)}), not {n}."
+            )
+        members = list(available[:n])
+    elif paraphrase is not None:
+        check_choice("paraphrase", paraphrase, paraphrase_names(setting))
+    prompt_vars = {
+        k: str(v) for k, v in (("model_name", model_name), ("current_date", current_date)) if v is not None
+    }
 
     # -- the prompt and the user turn, as the protocol and the options shape them --------------------
     sent = protocol_prompts(
@@ -176,6 +209,8 @@ def alignment_faking(
         scratchpad=scratchpad,
         situational_info=situational,  # type: ignore[arg-type]
         salient_facts=salient_facts,
+        paraphrases=members,
+        prompt_vars=prompt_vars,
     )
     prompt, turn, use["accept_reject_suffix"] = sent.prompt, sent.turn, sent.accept_reject_suffix
     tiers = resolve_tiers(tier, turn.tiers)
@@ -194,15 +229,25 @@ def alignment_faking(
     )
 
     return Task(
-        dataset=paired_samples(queries, tiers, setting, turn, use["accept_reject_suffix"], {"scratchpad": scratchpad}),
-        solver=af_conversation(prompt.text, max_turns=use["max_turns"], loop=use["loop"], prefill=use["prefill"] or None),
+        dataset=paired_samples(
+            queries,
+            tiers,
+            setting,
+            turn,
+            use["accept_reject_suffix"],
+            {"scratchpad": scratchpad},
+            list(sent.texts),
+        ),
+        solver=af_conversation(
+            sent.texts, max_turns=use["max_turns"], loop=use["loop"], prefill=use["prefill"] or None
+        ),
         scorer=scoring.scorers,
         # the protocol's sampling (Inspect's --temperature / --max-tokens override it); the system prompt is
         # a cacheable prefix shared by every request (`--cache-prompt false` turns it off: docs/performance.md)
         config=GenerateConfig(
             temperature=proto.sampling.temperature, max_tokens=proto.sampling.max_tokens, cache_prompt=True
         ),
-        name=task_name(setting, proto.name, prompt.label),
+        name=task_name(setting, proto.name, sent.label),
         version=TASK_VERSION,
         metadata={
             "setting": setting,
@@ -226,7 +271,7 @@ def alignment_faking(
             "accept_reject_suffix": use["accept_reject_suffix"],
             "max_turns": use["max_turns"],
             "system_prompt_source": prompt.source,
-            "prompt_label": prompt.label,
+            "prompt_label": sent.label,
             **prompt.metadata,
             "judges": [j.as_metadata() for j in scoring.judges],
         },
@@ -249,7 +294,9 @@ def _tier_pair(value: Any) -> dict[str, str]:
     return {"free": items[0], "paid": items[1]}
 
 
-_PARAMETERS = [n for n, p in signature(alignment_faking).parameters.items() if n != "setting" and p.kind != p.VAR_KEYWORD]
+_PARAMETERS = [
+    n for n, p in signature(alignment_faking).parameters.items() if n != "setting" and p.kind != p.VAR_KEYWORD
+]
 """The task parameters (everything but `setting`), for the did-you-mean of unknown ones."""
 
 

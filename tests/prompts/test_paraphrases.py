@@ -239,7 +239,7 @@ def test_bad_paraphrase_input(tmp_path):
     f = tmp_path / "prompt.txt"
     f.write_text("mine", "utf-8")
     with pytest.raises(ParameterError, match="paraphrase .*cannot be applied to a system_prompt file"):
-        build_system_prompt("helpful_only", paraphrase="a", verbatim=(f.read_text(), str(f)))
+        build_system_prompt("helpful_only", paraphrase="a", verbatim=(f.read_text(encoding="utf-8"), str(f)))
 
 
 @pytest.mark.parametrize("name", ["paraphrase_a", "paraphrase_b"])
