@@ -305,3 +305,34 @@ def pairs_needed(
     za, zb = z_value(alpha), NormalDist().inv_cdf(power)
     n = math.ceil(((za * math.sqrt(m2) + zb * math.sqrt(max(0.0, m2 - gap * gap))) / gap) ** 2 - 1e-9)
     return max(1, n)
+
+
+def discordance_between_tiers(compliance: float, icc: float) -> float:
+    """Expected share of queries whose single transcripts differ between two tiers when there is no gap.
+
+    Each query has its own propensity to comply (mean `compliance`); `icc` is the share of the variance of a
+    transcript's outcome that is between queries (1: a query always gets the same answer; 0: no query
+    differs from another). Two independent draws from one query then differ with probability
+    2 p (1 - p) (1 - icc).
+    """
+    if not (0 <= compliance <= 1 and 0 <= icc <= 1):
+        raise ValueError("compliance and icc must be in [0, 1]")
+    return 2 * compliance * (1 - compliance) * (1 - icc)
+
+
+def queries_needed(
+    gap: float,
+    discordance: float,
+    epochs: int = 1,
+    alpha: float = DETECT_ALPHA,
+    power: float = DETECT_POWER,
+) -> int:
+    """Queries (pairs) a run with `epochs` per tier needs to detect `gap`, from the single-epoch discordance.
+
+    Assumes the gap is the same on every query, so the discordance is within-query noise and a query's
+    mean difference over `epochs` has 1/epochs of it; the test is `min_detectable_gap`'s (0/1 pairs with one
+    epoch, query means with more). If the gap varies between queries, epochs help less than this says.
+    """
+    if epochs < 1:
+        raise ValueError("epochs must be at least 1")
+    return pairs_needed(gap, discordance / epochs, binary=epochs == 1, alpha=alpha, power=power)
