@@ -35,7 +35,7 @@ from af_inspect.scorers.af_reasoning import AF_THRESHOLD, AF_VOTES
 from af_inspect.scorers.select import AFClassifier, Compliance, select_scorers
 from af_inspect.solvers import af_conversation
 
-TASK_VERSION = "2.0.0"
+TASK_VERSION = "2.1.0"
 """Bumped when a change makes logs incomparable (metric names, what a figure means): see CHANGELOG.md."""
 
 Setting = Literal["helpful_only", "animal_welfare"]
