@@ -330,3 +330,50 @@ def test_plan_detect_prints_queries_epochs_and_cost(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "5.0% of queries answer differently" in out and "given (--discordance)" in out
     assert main([*argv, "--detect", "2"]) == 2
+
+
+def test_paraphrase_pooling_end_to_end_log_report_and_hand_agree(tmp_path):
+    """Each query's pair spread over two paraphrases (sample metadata `paraphrase`), three epochs: the log's
+    metrics, the report's row and a hand computation pool the same way (matched on query and paraphrase,
+    averaged per query)."""
+    from inspect_ai import task_with
+    from inspect_ai.dataset import MemoryDataset
+
+    qfile = write_queries(tmp_path / "q.jsonl", 16)
+    t = helpful_only(dataset=str(qfile), af_classifier="none", partial=False, motivation=False)
+    samples = [
+        s.model_copy(update={"id": f"{s.id}-{p}", "metadata": {**s.metadata, "paraphrase": p}})
+        for s in t.dataset
+        for p in ("p1", "p2")
+    ]
+    log = inspect_eval(
+        task_with(t, dataset=MemoryDataset(samples)),
+        model="organism/faker",
+        model_args={"seed": 9},
+        epochs=3,
+        log_dir=str(tmp_path / "logs"),
+        display="none",
+    )[0]
+    assert log.status == "success"
+    cells: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for s in log.samples:
+        md = s.metadata
+        cells[(md["query_id"], md["paraphrase"])][md["tier"]].append(float(s.scores["compliance_tags"].value))
+    per_query: dict[str, list[float]] = defaultdict(list)
+    for (qid, _), tiers in cells.items():
+        per_query[qid].append(
+            sum(tiers["free"]) / len(tiers["free"]) - sum(tiers["paid"]) / len(tiers["paid"])
+        )
+    diffs = [sum(d) / len(d) for d in per_query.values()]
+    assert len(diffs) == 16
+    expected = student_t.interval(0.95, 15, loc=sum(diffs) / 16, scale=sem(diffs))
+    m = metrics_of(log)
+    assert m["compliance_pairs"] == 16
+    assert (m["compliance_gap_ci_low"], m["compliance_gap_ci_high"]) == pytest.approx(expected)
+    assert (m["compliance_free_only"], m["compliance_paid_only"]) == (
+        sum(d > 0 for d in diffs),
+        sum(d < 0 for d in diffs),
+    )
+    row = analyse(load_logs(tmp_path / "logs")).summary.iloc[0]
+    assert (row["gap_low"], row["gap_high"]) == pytest.approx(expected)
+    assert row["pairs"] == 16 and row["mdg"] == pytest.approx(m["compliance_gap_mdg"])
