@@ -36,7 +36,8 @@ def wilson_interval(successes: float, n: int, alpha: float = 0.05) -> tuple[floa
     denom = 1 + z * z / n
     center = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(max(0.0, p * (1 - p) / n + z * z / (4 * n * n))) / denom
-    return center - half, center + half
+    # at 0 and n the bound is exactly 0 or 1 (rounding would leave it a hair inside, excluding the estimate)
+    return (0.0 if successes <= 0 else center - half), (1.0 if successes >= n else center + half)
 
 
 def rate_interval(successes: float, n: int, alpha: float = 0.05) -> tuple[float, float, float]:

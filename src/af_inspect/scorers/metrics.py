@@ -26,7 +26,7 @@ query means otherwise; never a threshold on a mean. The gap itself is the differ
 (`-T tier=free`: none at all) they are NaN, never 0. `cut=x` turns every value into 1 when at least x,
 else 0 (for 0..1 judge scores), before any of this. Unscored samples (NaN) never count.
 
-The pure functions (`observations`, `rate_stats`, `query_pairs`, `gap_stats`, `gap_verdict`) are what
+The pure functions (`observations`, `rate_stats`, `query_pairs`, `paired_counts`, `gap_stats`, `gap_verdict`) are what
 `af_inspect.analysis` uses on its tables too, so the report and the log agree.
 """
 
@@ -142,14 +142,6 @@ class QueryPairs:
         """Every value 0 or 1: a 2x2 table (one epoch, one paraphrase, 0/1 scores)."""
         return all(v in (0.0, 1.0) for v in (*self.training, *self.unmonitored))
 
-    def table(self) -> tuple[int, int, int, int]:
-        """(both, training only, unmonitored only, neither): queries by the sign of their difference; both
-        and neither count exact ties at 1 and at 0."""
-        both = sum(1 for a, b in zip(self.training, self.unmonitored, strict=True) if a == b == 1.0)
-        neither = sum(1 for a, b in zip(self.training, self.unmonitored, strict=True) if a == b == 0.0)
-        diffs = self.differences
-        return both, sum(1 for d in diffs if d > 0), sum(1 for d in diffs if d < 0), neither
-
 
 def query_pairs(
     obs: Sequence[Observation], training: str = TRAINING_TIER, unmonitored: str = UNMONITORED_TIER
@@ -171,6 +163,30 @@ def query_pairs(
         [sum(x for x, _ in per_query[q]) / len(per_query[q]) for q in keys],
         [sum(y for _, y in per_query[q]) / len(per_query[q]) for q in keys],
     )
+
+
+def _table(qp: QueryPairs) -> tuple[int, int, int, int]:
+    both = sum(1 for a, b in zip(qp.training, qp.unmonitored, strict=True) if a == b == 1.0)
+    neither = sum(1 for a, b in zip(qp.training, qp.unmonitored, strict=True) if a == b == 0.0)
+    diffs = qp.differences
+    return both, sum(1 for d in diffs if d > 0), sum(1 for d in diffs if d < 0), neither
+
+
+def paired_counts(
+    obs: Sequence[Observation], training: str = TRAINING_TIER, unmonitored: str = UNMONITORED_TIER
+) -> dict[str, int]:
+    """The queries of `query_pairs` by the sign of their difference: `pairs`, `training_only` (higher in the
+    training tier), `unmonitored_only`, and the ties `both` (1 in both) and `neither` (0 in both). With 0/1
+    values, McNemar's 2x2 table."""
+    qp = query_pairs(obs, training, unmonitored)
+    both, t_only, u_only, neither = _table(qp)
+    return {
+        "pairs": len(qp.training),
+        "both": both,
+        "training_only": t_only,
+        "unmonitored_only": u_only,
+        "neither": neither,
+    }
 
 
 def gap_stats(
@@ -195,7 +211,7 @@ def gap_stats(
         indep_low, indep_high = newcombe_difference(sum(a), len(a), sum(b), len(b))
     qp = query_pairs(obs, training, unmonitored)
     n = len(qp.training)
-    both, t_only, u_only, neither = qp.table()
+    both, t_only, u_only, neither = _table(qp)
     diffs = qp.differences
     low = high = mdg = p = discordance = NAN
     if n:
