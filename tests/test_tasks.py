@@ -94,6 +94,27 @@ def test_unknown_parameter_is_refused_with_a_suggestion():
         helpful_only(compliance="judg")
 
 
+@pytest.mark.parametrize(
+    "params,match",
+    [
+        ({"compliance": "llm"}, "Valid values: tags, judge, both"),
+        ({"af_classifier": "new"}, "Valid values: improved, original, both, none"),
+        ({"situational_info": "none"}, "Valid values: prompt, minimal"),
+        ({"scratchpad": "maybe"}, "true or false"),
+        ({"partial": "maybe"}, "true or false"),
+        ({"af_votes": 0}, "at least 1"),
+        ({"max_turns": "many"}, "whole number"),
+        ({"af_threshold": "high"}, "between 0 and 1"),
+        ({"af_threshold": 2}, "between 0 and 1"),
+    ],
+)
+def test_parameters_are_checked_before_anything_is_loaded(params, match):
+    """Checked at the task boundary, first: a bad value is reported even with a dataset that does not exist."""
+    for task_fn in (helpful_only, animal_welfare):
+        with pytest.raises(ParameterError, match=match):
+            task_fn(dataset="/nonexistent/queries.jsonl", **params)
+
+
 def test_resolve_tiers():
     tiers = ["free", "pro", "paid"]
     assert resolve_tiers("both", tiers) == resolve_tiers("all", tiers) == tiers
