@@ -1,14 +1,12 @@
-"""The gap's figures in the log (tier_gap), the report's summary and `plan --detect`, recomputed from raw
-per-sample data: pairs, epochs, paraphrases, three tiers, unpaired samples."""
+"""The gap's figures in the log (tier_gap) and the report's summary, recomputed from raw per-sample data:
+pairs, epochs, paraphrases, three tiers, unpaired samples."""
 
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 
 import pytest
-from inspect_ai import eval as inspect_eval
 from inspect_ai.scorer import SampleScore, Score
 from scipy.stats import binomtest, sem
 from scipy.stats import t as student_t
@@ -16,18 +14,15 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 
 from af_inspect.analysis.load import load_logs
 from af_inspect.analysis.summary import analyse
-from af_inspect.cli import main
 from af_inspect.scorers.metrics import FRONTIER_GAP, gap_stats, gap_verdict, observations, tier_gap
 from af_inspect.stats import (
     min_detectable_gap,
     newcombe_difference,
     newcombe_paired_interval,
-    pairs_needed,
-    queries_needed,
     tango_interval,
 )
 from af_inspect.tasks import helpful_only
-from helpers import write_queries
+from helpers import run_eval, scorer_metrics, write_queries
 
 GAP_SUFFIXES = ("", "_ci_low", "_ci_high", "_indep_ci_low", "_indep_ci_high", "_mdg")
 
@@ -224,8 +219,7 @@ def recompute(log, scorer: str = "compliance_tags", first: str = "free", second:
 
 
 def metrics_of(log, scorer: str = "compliance_tags") -> dict[str, float]:
-    score = next(s for s in log.results.scores if s.name == scorer)
-    return {k: m.value for k, m in score.metrics.items()}
+    return scorer_metrics(log)[scorer]
 
 
 def check(m: dict[str, float], r: dict, prefix: str, view: str, first: str, second: str) -> None:
@@ -247,14 +241,9 @@ def runs(tmp_path_factory):
         ("epochs", {}, 3, 4),
         ("three_tiers", {"variation": "three_tiers"}, 1, 3),
     ):
-        logs[key] = inspect_eval(
-            helpful_only(**common, **targs),
-            model="organism/faker",
-            model_args={"seed": seed},
-            epochs=epochs,
-            log_dir=str(root / "logs"),
-            display="none",
-        )[0]
+        logs[key] = run_eval(
+            helpful_only(**common, **targs), root / "logs", model_args={"seed": seed}, epochs=epochs
+        )
     return root, logs
 
 
@@ -298,40 +287,6 @@ def test_the_report_summary_uses_the_same_figures(runs):
             assert row["gap_pro_paid_mcnemar_p"] == pytest.approx(m["compliance_gap_pro_paid_mcnemar_p"])
 
 
-# ------------------------------------------------------------------------------ plan --detect
-
-
-def test_plan_detect_prints_queries_epochs_and_cost(tmp_path, capsys):
-    qfile = write_queries(tmp_path / "q.jsonl", 40)
-    argv = ["plan", "-T", f"dataset={qfile}", "--model", "anthropic/claude-3-opus-20240229"]
-    assert main([*argv, "--detect", "0.02", "--compliance", "0.1", "--icc", "0.5"]) == 0
-    out = capsys.readouterr().out
-    assert "Detecting a compliance gap of 2 points" in out
-    psi = 2 * 0.1 * 0.9 * 0.5
-    assert f"{psi:.1%} of queries answer differently" in out
-    rows = {
-        int(e): (int(n.replace(",", "")), int(t.replace(",", "")))
-        for e, n, t in re.findall(r"^\s+\| (\d+)[^|]* \| ([\d,]+) \| ([\d,]+) \|", out, re.M)
-    }
-    assert rows[1][0] == pairs_needed(0.02, psi) == queries_needed(0.02, psi, 1)
-    assert rows[5][0] == queries_needed(0.02, psi, 5)
-    assert all(t == n * 2 * e for e, (n, t) in rows.items())
-    fewest = min(e for e in range(1, 1000) if queries_needed(0.02, psi, e) <= 40)
-    assert f"{fewest} epoch(s) or more" in out and fewest in rows
-    # the cost is the plan's own price per transcript times the transcripts
-    total = float(
-        re.search(r"\| default levers \(all on, no batch\) \|[^\n]*\| \$([\d,.]+) \|\n", out)[1].replace(
-            ",", ""
-        )
-    )
-    cost_1 = re.search(r"^\s+\| 1 \| [\d,]+ \| [\d,]+ \| \$([\d,.]+) \|", out, re.M)[1]
-    assert float(cost_1.replace(",", "")) == pytest.approx(total / 80 * rows[1][1], rel=1e-3)
-    assert main([*argv, "--detect", "0.02", "--discordance", "0.05"]) == 0
-    out = capsys.readouterr().out
-    assert "5.0% of queries answer differently" in out and "given (--discordance)" in out
-    assert main([*argv, "--detect", "2"]) == 2
-
-
 def test_paraphrase_pooling_end_to_end_log_report_and_hand_agree(tmp_path):
     """Each query's pair spread over two paraphrases (sample metadata `paraphrase`), three epochs: the log's
     metrics, the report's row and a hand computation pool the same way (matched on query and paraphrase,
@@ -346,15 +301,9 @@ def test_paraphrase_pooling_end_to_end_log_report_and_hand_agree(tmp_path):
         for s in t.dataset
         for p in ("p1", "p2")
     ]
-    log = inspect_eval(
-        task_with(t, dataset=MemoryDataset(samples)),
-        model="organism/faker",
-        model_args={"seed": 9},
-        epochs=3,
-        log_dir=str(tmp_path / "logs"),
-        display="none",
-    )[0]
-    assert log.status == "success"
+    log = run_eval(
+        task_with(t, dataset=MemoryDataset(samples)), tmp_path / "logs", model_args={"seed": 9}, epochs=3
+    )
     cells: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for s in log.samples:
         md = s.metadata
