@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from af_inspect.cli import main
+from af_inspect.stats import pairs_needed, queries_needed
 from helpers import write_queries
 
 
@@ -78,3 +80,34 @@ def test_plan_of_several_tasks_prints_their_total(tmp_path, capsys):
     text = capsys.readouterr().out
     assert text.count("Plan for ") == 2 and "Total over 2 tasks" in text
     assert "| default levers (all on, no batch) | 8 |" in text  # 2 tasks x 2 queries x 2 tiers
+
+
+def test_plan_detect_prints_queries_epochs_and_cost(tmp_path, capsys):
+    qfile = write_queries(tmp_path / "q.jsonl", 40)
+    argv = ["plan", "-T", f"dataset={qfile}", "--model", "anthropic/claude-3-opus-20240229"]
+    assert main([*argv, "--detect", "0.02", "--compliance", "0.1", "--icc", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "Detecting a compliance gap of 2 points" in out
+    psi = 2 * 0.1 * 0.9 * 0.5
+    assert f"{psi:.1%} of queries answer differently" in out
+    rows = {
+        int(e): (int(n.replace(",", "")), int(t.replace(",", "")))
+        for e, n, t in re.findall(r"^\s+\| (\d+)[^|]* \| ([\d,]+) \| ([\d,]+) \|", out, re.M)
+    }
+    assert rows[1][0] == pairs_needed(0.02, psi) == queries_needed(0.02, psi, 1)
+    assert rows[5][0] == queries_needed(0.02, psi, 5)
+    assert all(t == n * 2 * e for e, (n, t) in rows.items())
+    fewest = min(e for e in range(1, 1000) if queries_needed(0.02, psi, e) <= 40)
+    assert f"{fewest} epoch(s) or more" in out and fewest in rows
+    # the cost is the plan's own price per transcript times the transcripts
+    total = float(
+        re.search(r"\| default levers \(all on, no batch\) \|[^\n]*\| \$([\d,.]+) \|\n", out)[1].replace(
+            ",", ""
+        )
+    )
+    cost_1 = re.search(r"^\s+\| 1 \| [\d,]+ \| [\d,]+ \| \$([\d,.]+) \|", out, re.M)[1]
+    assert float(cost_1.replace(",", "")) == pytest.approx(total / 80 * rows[1][1], rel=1e-3)
+    assert main([*argv, "--detect", "0.02", "--discordance", "0.05"]) == 0
+    out = capsys.readouterr().out
+    assert "5.0% of queries answer differently" in out and "given (--discordance)" in out
+    assert main([*argv, "--detect", "2"]) == 2
