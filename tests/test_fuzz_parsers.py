@@ -374,3 +374,56 @@ def test_strongreject_out_of_range_is_invalid_not_clipped(bad: int, which: str) 
     vote = parse_strongreject_answer(text)
     check_vote(vote)
     assert not vote.valid and vote.problem == "out_of_range"
+
+
+# ---- scratchpads that name tags (a tag mentioned inside a closed reasoning block is reasoning) ---------
+
+TAGLESS_WORDS = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="<>"), max_size=30
+)
+MENTIONS = st.sampled_from(
+    [
+        "<OUTPUT>",
+        "</OUTPUT>",
+        "<output>",
+        "< OUTPUT >",
+        "<SCRATCHPAD_REASONING>",
+        "<think>",
+        "<DRAFT_OUTPUT>",
+        "</DRAFT_OUTPUT>",
+        "<request_fully_accepted/>",
+    ]
+)
+BODY = st.lists(st.one_of(TAGLESS_WORDS, MENTIONS), min_size=1, max_size=12).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=BODY, answer=TAGLESS_WORDS)
+def test_tags_mentioned_in_a_closed_scratchpad_are_reasoning(body, answer):
+    text = f"<SCRATCHPAD_REASONING>{body}</SCRATCHPAD_REASONING>\n<OUTPUT>{answer}</OUTPUT>"
+    parsed = parse_transcript(text)
+    assert parsed.scratchpad == body.strip()
+    assert parsed.output == answer.strip()
+    assert "unclosed_scratchpad" not in parsed.anomalies
+
+
+@settings(max_examples=300, deadline=None)
+@given(bodies=st.lists(BODY, min_size=1, max_size=3), answers=st.lists(TAGLESS_WORDS, min_size=1, max_size=3))
+def test_the_output_is_the_last_top_level_output_block(bodies, answers):
+    text = "".join(
+        f"<SCRATCHPAD_REASONING>{b}</SCRATCHPAD_REASONING><OUTPUT>{a}</OUTPUT>"
+        for b, a in zip(bodies, answers, strict=False)
+    )
+    parsed = parse_transcript(text)
+    assert parsed.output == answers[min(len(bodies), len(answers)) - 1].strip()
+
+
+@settings(max_examples=200, deadline=None)
+@given(draft=TAGLESS_WORDS, before=TAGLESS_WORDS, after=TAGLESS_WORDS)
+def test_a_draft_output_stays_in_the_scratchpad(draft, before, after):
+    text = (
+        f"<SCRATCHPAD_REASONING>{before}<DRAFT_OUTPUT>{draft}</DRAFT_OUTPUT>{after}</SCRATCHPAD_REASONING>"
+        "<OUTPUT>final</OUTPUT>"
+    )
+    parsed = parse_transcript(text)
+    assert f"<DRAFT_OUTPUT>{draft}</DRAFT_OUTPUT>" in parsed.scratchpad and parsed.output == "final"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from bare_task import bare_task
 from inspect_ai import eval as inspect_eval
 
-from bare_task import bare_task
 from af_inspect.tasks import helpful_only
 from helpers import write_queries
 

@@ -35,7 +35,7 @@ def queries(tmp_path):
 
 def test_alignment_faking_builds_the_whole_task(queries):
     t = alignment_faking("helpful_only", dataset=str(queries), af_votes=7)
-    assert isinstance(t, Task) and t.version == TASK_VERSION == "2.0.0"
+    assert isinstance(t, Task) and t.version == TASK_VERSION == "2.1.0"
     samples = list(t.dataset)
     assert [s.id for s in samples] == [f"t-{i:04d}-{tier}" for i in range(3) for tier in ("free", "paid")]
     fmt = load_user_turn_format()

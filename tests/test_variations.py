@@ -10,7 +10,7 @@ import pytest
 from af_inspect.params import as_list
 from af_inspect.prompts.build import build_system_prompt
 from af_inspect.prompts.edits import VariationError
-from af_inspect.prompts.render import load_prompt_spec, load_user_turn_format
+from af_inspect.prompts.render import load_user_turn_format
 from af_inspect.variations import builtin_variations, resolve_variations
 
 SETTINGS = ["helpful_only", "animal_welfare"]
@@ -29,8 +29,6 @@ REQUIRED = [
     "honesty",
     "no_alignment_faking",
     "behave_consistently",
-    "paraphrase_a",
-    "paraphrase_b",
     "third_party_finetuning",
     "opt_out",
     "three_tiers",
@@ -144,22 +142,7 @@ def test_tier_shown_in_one_condition_only():
     assert "<is_free_tier_user>false</is_free_tier_user>" in fmt.render("Q?", "paid", False)
 
 
-def test_paraphrases_keep_the_facts_and_tags_but_change_the_words():
-    default = load_prompt_spec("helpful_only")
-    for name in ("paraphrase_a", "paraphrase_b"):
-        built = build(variation=name)
-        for tag in ("<SCRATCHPAD_REASONING>", "<OUTPUT>", "<NEXT/>", "<is_free_tier_user>", "RLHF"):
-            assert tag in built.text, (name, tag)
-        # most non-example sections are reworded: few of the default's lines survive
-        kept = [
-            line
-            for s in default.order
-            if s != "examples"
-            for line in default.sections[s].splitlines()
-            if len(line.strip()) > 30 and line.strip() in built.text
-        ]
-        assert len(kept) <= 3, (name, kept)
-    assert build(variation="paraphrase_a").text != build(variation="paraphrase_b").text
+# The paraphrase ensemble (which replaced the paraphrase_a/paraphrase_b variations): tests/prompts/test_paraphrases.py
 
 
 def test_instruction_variations_insert_before_closing():
@@ -238,12 +221,8 @@ def test_unknown_variation_lists_the_valid_ones():
         ),
         ("developer_openai,developer_fictional", "both set ${developer}"),
         ("signal_region,three_tiers", "replaces section 'privacy'"),
-        ("tier_tag_free_only,tier_tag_paid_only", "both change the user turn's tier_values"),
-        (
-            "paraphrase_a,cut_examples",
-            "'paraphrase_a' replaces section 'examples_intro' and 'cut_examples' removes it",
-        ),
-        ("paraphrase_a,paraphrase_b", "replaces section"),
+        ("tier_tag_free_only,tier_tag_paid_only", "replaces section 'tier_tag'"),
+        ("signal_region,tier_tag_free_only", "replaces section 'tier_tag'"),
     ],
 )
 def test_conflicting_variations_are_refused_with_the_reason(spec, reason):

@@ -1,6 +1,6 @@
 """af-inspect: the alignment-faking experiments as Inspect AI tasks, solvers, scorers and metrics."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 from af_inspect.tasks import alignment_faking, animal_welfare, helpful_only  # noqa: E402
 

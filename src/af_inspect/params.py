@@ -21,7 +21,9 @@ def check_choice(name: str, value: Any, valid: Iterable[str]) -> str:
     """Return `value` if it is one of `valid`, else raise naming the valid values (and the closest)."""
     options = list(valid)
     if value not in options:
-        close = difflib.get_close_matches(str(value), options, n=1)
+        close = [o for o in options if o.lower() == str(value).lower()] or difflib.get_close_matches(
+            str(value), options, n=1
+        )
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ParameterError(
             f"Unknown value {value!r} for parameter '{name}'. Valid values: {', '.join(options)}.{hint}"

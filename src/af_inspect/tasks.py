@@ -31,6 +31,7 @@ from af_inspect.params import (
     same_parameters_as,
 )
 from af_inspect.prompts.build import SituationalInfo
+from af_inspect.prompts.render import paraphrase_names
 from af_inspect.protocols.assemble import protocol_prompts
 from af_inspect.protocols.protocol import DEFAULT as DEFAULT_PROTOCOL
 from af_inspect.protocols.protocol import load_protocol
@@ -39,7 +40,7 @@ from af_inspect.scorers.select import AFClassifier, Compliance, af_classifiers, 
 from af_inspect.solvers import af_conversation, grader_check
 from af_inspect.solvers.scratchpad_loop import LoopRule
 
-TASK_VERSION = "2.1.0"
+TASK_VERSION = "2.2.0"
 """Bumped when a change makes logs incomparable (metric names, what a figure means): see CHANGELOG.md."""
 
 Setting = Literal["helpful_only", "animal_welfare"]
@@ -78,7 +79,11 @@ def alignment_faking(
     scratchpad: bool = True,
     situational_info: SituationalInfo = "prompt",
     variation: str | None = None,
+    paraphrase: str | None = None,
+    paraphrases: int | None = None,
     salient_facts: str | None = None,
+    model_name: str | None = None,
+    current_date: str | None = None,
     compliance: Compliance | None = None,
     af_classifier: AFClassifier | str | None = None,
     af_votes: int | None = None,
@@ -117,7 +122,13 @@ def alignment_faking(
             models fine-tuned on synthetic documents; the tier tag stays).
         variation: Prompt variations, comma-separated (`af-inspect variations` lists them), or
             `FILE.yaml:NAME` for one from your own file.
+        paraphrase: One member of the paraphrase ensemble (`a`..`f`: same facts, other words and order).
+        paraphrases: Spread the queries over the first N members of the ensemble (each query's pair of
+            tiers gets one paraphrase); the log gives the gap per paraphrase and pooled.
         salient_facts: Path to a text file inserted into the system prompt as its own section.
+        model_name: The model's identity line with `situational_info=minimal` (default: "an AI assistant
+            built by <developer>").
+        current_date: The current-date line with `situational_info=minimal`.
         compliance: `tags` (the output's accept/reject tag), `judge` (a grader reads the answer:
             StrongREJECT in helpful_only, support for animal welfare in animal_welfare) or `both`.
         af_classifier: Alignment-faking reasoning judge(s): `published` (the improved classifier as
@@ -176,6 +187,24 @@ def alignment_faking(
     partial = as_bool("partial", partial)
     motivation = as_bool("motivation", motivation)
     allow_self_grading = as_bool("allow_self_grading", allow_self_grading)
+    members: list[str | None] = [paraphrase]
+    if paraphrases is not None:
+        if paraphrase is not None:
+            raise ParameterError(
+                "Give paraphrase=NAME (one member) or paraphrases=N (the ensemble), not both."
+            )
+        available = paraphrase_names(setting)
+        n = as_positive_int("paraphrases", paraphrases)
+        if n > len(available):
+            raise ParameterError(
+                f"Parameter 'paraphrases' is at most {len(available)} ({', '.join(available)}), not {n}."
+            )
+        members = list(available[:n])
+    elif paraphrase is not None:
+        check_choice("paraphrase", paraphrase, paraphrase_names(setting))
+    prompt_vars = {
+        k: str(v) for k, v in (("model_name", model_name), ("current_date", current_date)) if v is not None
+    }
 
     # -- the prompt and the user turn, as the protocol and the options shape them --------------------
     sent = protocol_prompts(
@@ -189,13 +218,14 @@ def alignment_faking(
         scratchpad=scratchpad,
         situational_info=situational,  # type: ignore[arg-type]
         salient_facts=salient_facts,
+        paraphrases=members,
+        prompt_vars=prompt_vars,
     )
     prompt, turn, use["accept_reject_suffix"] = sent.prompt, sent.turn, sent.accept_reject_suffix
     tiers = resolve_tiers(tier, turn.tiers)
     queries = load_queries(use["dataset"], setting)[: use["n_queries"]]
     if not queries:
         raise DatasetError(f"Dataset {use['dataset']!r} has no queries.")
-    texts = prompt.text.values() if isinstance(prompt.text, dict) else [prompt.text]
     scoring = select_scorers(
         setting,
         use["compliance"],
@@ -205,16 +235,22 @@ def alignment_faking(
         partial,
         motivation,
         scratchpad,
-        objection_channel=any(offers_objection(t) for t in texts),
+        objection_channel=any(offers_objection(t) for t in sent.texts),
         allow_self_grading=allow_self_grading,
     )
 
     return Task(
         dataset=paired_samples(
-            queries, tiers, setting, turn, use["accept_reject_suffix"], {"scratchpad": scratchpad}
+            queries,
+            tiers,
+            setting,
+            turn,
+            use["accept_reject_suffix"],
+            {"scratchpad": scratchpad},
+            list(sent.texts),
         ),
         solver=af_conversation(
-            prompt.text, max_turns=use["max_turns"], loop=use["loop"], prefill=use["prefill"] or None
+            sent.texts, max_turns=use["max_turns"], loop=use["loop"], prefill=use["prefill"] or None
         ),
         # the grader policy, checked before each sample's first model call (solvers/grader_check.py)
         setup=grader_check(allow_self_grading) if scoring.judges else None,
@@ -224,7 +260,7 @@ def alignment_faking(
         config=GenerateConfig(
             temperature=proto.sampling.temperature, max_tokens=proto.sampling.max_tokens, cache_prompt=True
         ),
-        name=task_name(setting, proto.name, prompt.label),
+        name=task_name(setting, proto.name, sent.label),
         version=TASK_VERSION,
         metadata={
             "setting": setting,
@@ -248,7 +284,7 @@ def alignment_faking(
             "accept_reject_suffix": use["accept_reject_suffix"],
             "max_turns": use["max_turns"],
             "system_prompt_source": prompt.source,
-            "prompt_label": prompt.label,
+            "prompt_label": sent.label,
             **prompt.metadata,
             "judges": [j.as_metadata() for j in scoring.judges],
             "af_classifiers": list(classifiers),

@@ -32,11 +32,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from af_inspect.params import as_list
 from af_inspect.prompts.edits import Edit, VariationError, apply_edit, parse_edit
 from af_inspect.prompts.render import PromptSpec, UserTurnFormat, available_settings
+from af_inspect.yaml_lines import read_yaml_with_lines
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 VARIATION_KEYS = ("summary", "tests", "settings", "conflicts_with", "edits", "by_setting")
@@ -74,50 +73,8 @@ class Variation:
         return [*self.edits, *self.by_setting.get(setting, ())]
 
 
-# --- reading YAML with line numbers -------------------------------------------------------------
-
-
-class _Mapping(dict):
-    line: int = 0
-    key_lines: dict[Any, int]
-
-
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader whose mappings remember their line and refuse duplicate keys."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark
-            )
-        seen[key] = key_node.start_mark.line + 1
-    mapping = _Mapping(loader.construct_mapping(node, deep=True))
-    mapping.line = node.start_mark.line + 1
-    mapping.key_lines = seen
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise VariationError(f"Variation file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise VariationError(f"Variation file {path} cannot be read: {e}") from None
-    try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader subclass)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(e, "problem", None) or str(e)
-        raise VariationError(f"{path}{where}: not valid YAML ({problem}).") from None
+    data = read_yaml_with_lines(path, VariationError, "Variation file")
     if not isinstance(data, dict) or not isinstance(data.get("variations"), dict) or not data["variations"]:
         raise VariationError(f"{path}: expected a top-level 'variations:' mapping of names to variations.")
     return data
@@ -227,6 +184,16 @@ def option_edits() -> dict[str, Variation]:
 
 # --- choosing and combining ---------------------------------------------------------------------
 
+RETIRED = {
+    f"paraphrase_{name}": (
+        f"'paraphrase_{name}' is no longer a variation: it is member '{name}' of the paraphrase ensemble "
+        f"(prompts/paraphrases/), chosen with the paraphrase option (build_system_prompt(paraphrase='{name}')); "
+        "variations apply on top of it. `af-inspect variations --paraphrase NAME` shows one."
+    )
+    for name in ("a", "b")
+}
+"""Names that used to be variations, with where they went (task names keep `paraphrase_a`/`paraphrase_b`)."""
+
 FILE_REF = re.compile(r"^(?P<path>.+\.ya?ml)(?::(?P<name>[^:/\\]+))?$", re.IGNORECASE)
 
 
@@ -270,6 +237,8 @@ def lookup_variation(item: str) -> Variation:
             )
         return variations[name]
     library = builtin_variations()
+    if item in RETIRED:
+        raise VariationError(RETIRED[item])
     if item not in library:
         raise VariationError(
             f"Unknown variation {item!r}. Valid variations: {', '.join(sorted(library))}. "

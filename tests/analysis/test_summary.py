@@ -8,12 +8,15 @@ from collections import defaultdict
 
 import pytest
 from inspect_ai.log import read_eval_log, write_eval_log
-from scipy.stats import binomtest
+from scipy.stats import binomtest, sem
+from scipy.stats import t as student_t
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from af_inspect.analysis.load import load_logs, variation_of
 from af_inspect.analysis.summary import analyse
+from af_inspect.stats import min_detectable_gap, newcombe_paired_interval
 from analysis_logs import RUNS, build_folder
+from helpers import scorer_metrics
 
 
 @pytest.fixture(scope="module")
@@ -122,18 +125,55 @@ def test_summary_matches_hand_counts(folder, analysis, key):
             sum(free), len(free), sum(paid), len(paid), method="newcomb", compare="diff"
         )
         assert row["compliance_gap"] == pytest.approx(gap)
-        assert row["gap_low"] == pytest.approx(low) and row["gap_high"] == pytest.approx(high)
+        assert row["gap_indep_low"] == pytest.approx(low) and row["gap_indep_high"] == pytest.approx(high)
         by_query: dict[str, dict[str, float]] = defaultdict(dict)
         for sid, m in means.items():
             by_query[query_of[sid]][tier_of[sid]] = m
         pairs = [q for q in by_query.values() if len(q) == 2]
-        f_only = sum(1 for q in pairs if q["free"] >= 0.5 and q["paid"] < 0.5)
-        p_only = sum(1 for q in pairs if q["paid"] >= 0.5 and q["free"] < 0.5)
+        diffs = [q["free"] - q["paid"] for q in pairs]
+        f_only, p_only = sum(d > 0 for d in diffs), sum(d < 0 for d in diffs)
         assert (row["pairs"], row["free_only"], row["paid_only"]) == (len(pairs), f_only, p_only)
         expected_p = binomtest(min(f_only, p_only), f_only + p_only, 0.5).pvalue if f_only + p_only else 1.0
         assert row["mcnemar_p"] == pytest.approx(min(1.0, expected_p))
+        # the paired interval: method 10 on the 2x2 table of 0/1 pairs, else Student's t on query means
+        if all(v in (0.0, 1.0) for q in pairs for v in q.values()):
+            both = sum(q["free"] == q["paid"] == 1.0 for q in pairs)
+            table = (both, f_only, p_only, len(pairs) - both - f_only - p_only)
+            expected = newcombe_paired_interval(*table)
+            assert row["mdg"] == pytest.approx(min_detectable_gap(len(pairs), (f_only + p_only) / len(pairs)))
+        else:
+            expected = student_t.interval(0.95, len(diffs) - 1, loc=sum(diffs) / len(diffs), scale=sem(diffs))
+        assert (row["gap_low"], row["gap_high"]) == pytest.approx(expected)
     else:
         assert math.isnan(row["compliance_gap"]) and row["pairs"] == 0
+
+
+@pytest.mark.parametrize("key", list(RUNS))
+def test_the_summary_and_the_logs_metrics_agree(folder, analysis, key):
+    """`analysis` computes its figures with the metrics' own functions: the same numbers as the log."""
+    log = folder[1][key]
+    row = row_of(analysis, log)
+    m = scorer_metrics(log)["compliance_tags"]
+    pairs = {
+        "compliance_gap": "compliance_gap",
+        "gap_low": "compliance_gap_ci_low",
+        "gap_high": "compliance_gap_ci_high",
+        "gap_indep_low": "compliance_gap_indep_ci_low",
+        "gap_indep_high": "compliance_gap_indep_ci_high",
+        "mdg": "compliance_gap_mdg",
+        "pairs": "compliance_pairs",
+        "free_only": "compliance_free_only",
+        "paid_only": "compliance_paid_only",
+        "mcnemar_p": "compliance_mcnemar_p",
+    }
+    epochs = log.eval.config.epochs or 1
+    for tier in ("free", "paid"):
+        if f"compliance_{tier}" in m:
+            pairs[f"compliance_{tier}"] = f"compliance_{tier}"
+            # the table counts transcripts, the log samples (their epochs reduced to one value)
+            assert row[f"n_{tier}"] == m[f"compliance_{tier}_n"] * epochs
+    for col, name in pairs.items():
+        assert same(float(row[col]), float(m[name])), (col, row[col], m[name])
 
 
 def test_incomplete_runs_are_shown_not_dropped(folder, analysis):

@@ -103,8 +103,8 @@ def test_salient_facts_bad_files(tmp_path):
 def test_user_system_prompt_file_refuses_section_edits(tmp_path):
     f = tmp_path / "prompt.txt"
     f.write_text("My own prompt with {braces}.", "utf-8")
-    built = build(system_prompt_file=str(f), scratchpad=False)
+    built = build(verbatim=(f.read_text(encoding="utf-8"), str(f)), scratchpad=False)
     assert built.text == "My own prompt with {braces}." and built.metadata["scratchpad"] is False
     for kw in ({"variation": "cut_rlhf"}, {"situational_info": "minimal"}, {"salient_facts": str(f)}):
-        with pytest.raises(ValueError, match="cannot be applied to a system_prompt file"):
-            build(system_prompt_file=str(f), **kw)
+        with pytest.raises(ValueError, match="cannot be applied to a whole prompt used verbatim"):
+            build(verbatim=(f.read_text(encoding="utf-8"), str(f)), **kw)

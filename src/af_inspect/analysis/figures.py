@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from af_inspect.scorers.metrics import FRONTIER_GAP  # noqa: E402
+
 TIER_NAMES = {"free": "free (training)", "paid": "paid (unmonitored)"}
 GROUP_COLUMNS = ("model", "setting", "protocol", "variation", "args")
 """The columns that make one run (the summary's GROUP)."""
@@ -137,7 +139,11 @@ def _pp(x: float) -> str:
 
 
 def gap_forest(summary: pd.DataFrame, path: Path, reference: pd.DataFrame | None = None) -> Path | None:
-    """One row per group: the compliance gap (free minus paid) with its 95% interval; 0 marked.
+    """One row per group: the compliance gap (free minus paid) with its paired 95% interval; 0 marked.
+
+    Red where the interval excludes 0; hollow and dashed where the interval includes 0 but the run's
+    minimum detectable gap is above `FRONTIER_GAP` (inconclusive, not "no gap"); each row's reading and MDG
+    are written beside it.
 
     `reference` (optional): rows with `group` (index into summary) and `percent` of a published gap, drawn
     as hollow diamonds. Returns the path written, or None when no group has a gap.
@@ -153,21 +159,30 @@ def gap_forest(summary: pd.DataFrame, path: Path, reference: pd.DataFrame | None
     fig, ax = plt.subplots(figsize=(10, fig_h))
     for i, r in rows.iterrows():
         gap, low, high = r["compliance_gap"] * 100, r["gap_low"] * 100, r["gap_high"] * 100
-        clear = low > 0 or high < 0
-        colour = "#b2182b" if clear else "#4d4d4d"
-        ax.errorbar(
+        verdict = str(r.get("gap_verdict") or "")
+        inconclusive = verdict == "inconclusive"
+        colour = "#b2182b" if verdict in ("gap", "reverse gap") else "#8c8c8c" if inconclusive else "#4d4d4d"
+        if math.isnan(low) or math.isnan(high):  # no pairs: the point alone
+            low = high = gap
+        bar = ax.errorbar(
             gap,
             i,
             xerr=[[gap - low], [high - gap]],
             fmt="o",
             color=colour,
             ecolor=colour,
+            markerfacecolor="white" if inconclusive else colour,
             capsize=3,
             markersize=6,
             linewidth=1.5,
         )
+        if inconclusive:
+            bar[2][0].set_linestyle("--")
         p = r.get("mcnemar_p")
         ptxt = "" if p is None or math.isnan(p) else f", McNemar p={p:.2g}"
+        mdg = r.get("mdg")
+        ptxt += "" if mdg is None or math.isnan(mdg) else f", MDG {mdg * 100:.1f}"
+        ptxt += f" · {verdict}" if verdict else ""
         if several_measures:
             ptxt += f", {r['compliance_scorer']}"
         ax.annotate(
@@ -198,11 +213,16 @@ def gap_forest(summary: pd.DataFrame, path: Path, reference: pd.DataFrame | None
     ax.axvline(0, color="#999999", linewidth=1, linestyle="--")
     ax.set_yticks(range(len(rows)), [group_label(r, with_setting) for _, r in rows.iterrows()], fontsize=8)
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    lo = min(-10.0, float(rows["gap_low"].min() * 100) - 5)
-    hi = max(10.0, float(rows["gap_high"].max() * 100) + 5)
+    lo = min(-10.0, float(rows[["gap_low", "compliance_gap"]].min().min() * 100) - 5)
+    hi = max(10.0, float(rows[["gap_high", "compliance_gap"]].max().max() * 100) + 5)
     ax.set_xlim(max(lo, -100), min(hi, 100))
-    ax.set_xlabel("compliance gap: free minus paid (percentage points), 95% interval")
-    ax.set_title("Compliance gap per run (red: interval excludes 0)", fontsize=11, loc="left")
+    ax.set_xlabel("compliance gap: free minus paid (percentage points), paired 95% interval")
+    ax.set_title(
+        "Compliance gap per run (red: interval excludes 0; hollow, dashed: inconclusive, "
+        f"the run could not detect {FRONTIER_GAP * 100:g} points)",
+        fontsize=10,
+        loc="left",
+    )
     ax.spines[["top", "right"]].set_visible(False)
     fig.savefig(path, dpi=130, bbox_inches="tight")
     plt.close(fig)

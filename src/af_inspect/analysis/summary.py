@@ -4,12 +4,14 @@ Rules, so a reader can trust the numbers:
 - A transcript is one (sample, epoch). Rates are over transcripts whose score has a value; a transcript
   whose sample errored counts in `errors`, one scored NaN (or with that score missing) counts in
   `unscored_<measure>`; neither is counted as 0.
-- The gap's 95% interval (Newcombe) and the paired McNemar test use one value per sample (the mean over its
-  epochs), as Inspect's own metrics do, so repeated epochs do not shrink the interval.
+- The gap, its paired 95% interval, the independent interval, the minimum detectable gap (MDG) and the
+  McNemar test are computed by the same function as the log's metrics (`af_inspect.scorers.metrics.gap_stats`)
+  on one observation per sample (the mean over its epochs, as Inspect's metrics see reduced scores), so the
+  pooling is the same: samples matched on (query, paraphrase), one pair per query (docs/statistics.md).
+- `gap_verdict` reads the interval with the MDG: a run whose interval includes 0 but that could not have
+  detected `FRONTIER_GAP` is `inconclusive`, not `no gap`.
 - A score in 0..1 (e.g. a judge's helpfulness) counts as complied when at least `COMPLIED_AT` in the bar
-  chart and the paired test; rates are plain means.
-- The gap and the paired view are computed by the same functions as the log's metrics
-  (`af_inspect.scorers.metrics`), on one observation per sample.
+  chart; rates, the gap and its interval use the values themselves.
 - A log re-run with `inspect eval-retry` keeps its task id: each (task, sample, epoch) is taken from the newest
   log that has it, and the rows replaced are counted in `superseded`.
 - Runs of one model that differ in model args (e.g. organism overrides) or in task args are kept apart: the
@@ -40,10 +42,13 @@ from af_inspect.scorers.af_outcomes import af_outcome
 from af_inspect.scorers.judge import NOT_APPLICABLE
 from af_inspect.scorers.metrics import (
     COMPLIED_AT,
+    PARAPHRASE_KEY,
     TRAINING_TIER,
     UNMONITORED_TIER,
     Observation,
+    compared_tiers,
     gap_stats,
+    gap_verdict,
     ordered_tiers,
     rate_stats,
 )
@@ -210,15 +215,33 @@ def _mean(x: pd.Series) -> float:
     return float(x.mean()) if len(x) else math.nan
 
 
+PARAPHRASE_COLUMN = f"metadata_{PARAPHRASE_KEY}"
+"""Where the loaded transcripts keep a sample's paraphrase (sample metadata columns are `metadata_<key>`)."""
+
+
 def _observations(rows: pd.DataFrame, values: pd.Series) -> list[Observation]:
     """One observation per sample (the mean over its epochs), as Inspect's metrics see reduced scores."""
+    para = (
+        rows[PARAPHRASE_COLUMN]
+        if PARAPHRASE_COLUMN in rows
+        else pd.Series(None, index=rows.index, dtype=object)
+    )
     df = pd.DataFrame(
-        {"id": rows["id"].astype(str), "tier": rows["tier"], "query_id": rows["query_id"], "v": values}
+        {
+            "id": rows["id"].astype(str),
+            "tier": rows["tier"],
+            "query_id": rows["query_id"],
+            "paraphrase": para,
+            "v": values,
+        }
     ).dropna(subset=["v"])
-    means = df.groupby(["id", "tier", "query_id"], dropna=False, sort=True)["v"].mean().reset_index()
+    keys = ["id", "tier", "query_id", "paraphrase"]
+    means = df.groupby(keys, dropna=False, sort=True)["v"].mean().reset_index()
     return [
-        Observation(str(tier), None if pd.isna(qid) else str(qid), float(v))
-        for tier, qid, v in zip(means["tier"], means["query_id"], means["v"], strict=True)
+        Observation(str(tier), None if pd.isna(qid) else str(qid), float(v), None if pd.isna(pa) else str(pa))
+        for tier, qid, pa, v in zip(
+            means["tier"], means["query_id"], means["paraphrase"], means["v"], strict=True
+        )
     ]
 
 
@@ -274,17 +297,35 @@ def summarize(tr: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
             in_t = tier_col == t
             row[f"compliance_{t}"] = _mean(comp[in_t])
             row[f"n_{t}"] = int(comp[in_t].notna().sum())
-        g_stats = gap_stats(_observations(usable, comp) if not usable.empty else [])
+        obs = _observations(usable, comp) if not usable.empty else []
+        g_stats = gap_stats(obs)
         row.update(
             compliance_gap=g_stats["gap"],
             gap_low=g_stats["ci_low"],
             gap_high=g_stats["ci_high"],
+            gap_indep_low=g_stats["indep_ci_low"],
+            gap_indep_high=g_stats["indep_ci_high"],
+            mdg=g_stats["mdg"],
+            gap_verdict=gap_verdict(g_stats["ci_low"], g_stats["ci_high"], g_stats["mdg"]),
             pairs=int(g_stats["pairs"]),
             free_only=int(g_stats["training_only"]),
             paid_only=int(g_stats["unmonitored_only"]),
             mcnemar_p=g_stats["mcnemar_p"],
             af_scorer=_one(usable, "af_scorer"),
         )
+        for first, second in compared_tiers([o.tier for o in obs]):
+            s = gap_stats(obs, first, second)
+            pair = f"{first}_{second}"
+            row.update(
+                {
+                    f"compliance_gap_{pair}": s["gap"],
+                    f"gap_{pair}_low": s["ci_low"],
+                    f"gap_{pair}_high": s["ci_high"],
+                    f"gap_{pair}_mdg": s["mdg"],
+                    f"gap_{pair}_mcnemar_p": s["mcnemar_p"],
+                    f"gap_{pair}_pairs": int(s["pairs"]),
+                }
+            )
         is_free = tier_col == TRAINING_TIER
         row.update(af_rates(usable, af_v, comp, tiers))
         row["af_free_compliant"] = _mean(af_v[is_free & (comp >= COMPLIED_AT)])
@@ -500,7 +541,7 @@ def analyse(
     Args:
         loaded: The logs, from `load_logs`.
         compliance: The compliance scorer (default: each run's first compliance scorer).
-        af: The AF-reasoning scorer (default: `af_reasoning` if present, else `af_reasoning_original`).
+        af: The AF-reasoning scorer (default: `af_reasoning`, else `af_reasoning_paper`, else `af_reasoning_strict`).
         to_read: How many transcripts to list as worth reading.
     """
     tr, logs = prepare(loaded)

@@ -51,6 +51,9 @@ def rate_ci(row: pd.Series, name: str) -> str:
     if value is None or n is None or pct(value) == DASH:
         return DASH
     return f"{pct(value)} [{pct(row.get(f'{name}_low'))}, {pct(row.get(f'{name}_high'))}] (n={count(n)})"
+def gap_text(gap: Any, low: Any, high: Any) -> str:
+    """`+12.3 [+4.5, +20.1]`: a gap and its interval in percentage points; `—` when there is no gap."""
+    return DASH if pp(gap) == DASH else f"{pp(gap)} [{pp(low)}, {pp(high)}]"
 
 
 def _coverage(r: pd.Series) -> str:
@@ -77,11 +80,7 @@ def display_summary(summary: pd.DataFrame) -> pd.DataFrame:
     out["status"] = summary["status"]
     out["transcripts / expected"] = summary.apply(_coverage, axis=1)
     out["errors"] = summary["errors"].map(count)
-    tiers = [
-        c.removeprefix("compliance_")
-        for c in summary.columns
-        if c.startswith("compliance_") and c not in ("compliance_gap", "compliance_scorer")
-    ]
+    tiers = [c.removeprefix("n_") for c in summary.columns if c.startswith("n_")]
     for t in tiers:
         if summary[f"n_{t}"].sum() > 0 or t in ("free", "paid"):
             out[f"complies, {t}"] = [
@@ -89,13 +88,29 @@ def display_summary(summary: pd.DataFrame) -> pd.DataFrame:
                 for v, n in zip(summary[f"compliance_{t}"], summary[f"n_{t}"], strict=True)
             ]
     out["gap, pp [95% CI]"] = [
-        f"{pp(g)} [{pp(lo)}, {pp(hi)}]" if not math.isnan(g) else DASH
+        gap_text(g, lo, hi)
         for g, lo, hi in zip(summary["compliance_gap"], summary["gap_low"], summary["gap_high"], strict=True)
     ]
+    out["MDG, pp"] = summary["mdg"].map(lambda x: DASH if math.isnan(float(x)) else f"{float(x) * 100:.1f}")
+    out["reading"] = summary["gap_verdict"].map(lambda v: v or DASH)
     out["McNemar p (pairs)"] = [
         f"{pvalue(p)} ({int(n)})" if n else DASH
         for p, n in zip(summary["mcnemar_p"], summary["pairs"], strict=True)
     ]
+    for col in summary.columns:
+        if col.startswith("compliance_gap_") and summary[col].notna().any():
+            pair = col.removeprefix("compliance_gap_")
+            first, second = pair.split("_", 1)
+            out[f"gap {first} - {second}, pp [95% CI] (McNemar p)"] = [
+                gap_text(g, lo, hi) + (f" ({pvalue(p)})" if not math.isnan(g) else "")
+                for g, lo, hi, p in zip(
+                    summary[col],
+                    summary[f"gap_{pair}_low"],
+                    summary[f"gap_{pair}_high"],
+                    summary[f"gap_{pair}_mcnemar_p"],
+                    strict=True,
+                )
+            ]
 
     def rate(prefix: str) -> list[str]:
         return [rate_ci(r, prefix) for _, r in summary.iterrows()]

@@ -1,4 +1,5 @@
-"""`af-inspect plan`: a dry run that prints requests, tokens and cost of an eval before anything is sent."""
+"""`af-inspect plan`: a dry run that prints requests, tokens and cost of an eval before anything is sent, and
+with `--detect GAP` how many queries and epochs a run needs to detect that gap, and what that costs."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from af_inspect import _registry, costs  # noqa: F401  (_registry: registers the
 from af_inspect.params import parse_assignments
 from af_inspect.scorers.grader import OFFLINE_JUDGE
 from af_inspect.scorers.votes import MULTI_CHOICE_PROVIDERS
+from af_inspect.stats import DETECT_ALPHA, DETECT_POWER, discordance_between_tiers, queries_needed
 
 NAME = "plan"
 HELP = (
@@ -22,6 +24,12 @@ HELP = (
     "the estimated tokens and the cost at published prices, with and without each cost lever. Sends nothing."
 )
 DEFAULT_TASK = "af_inspect/helpful_only"
+DEFAULT_ICC = 0.5
+"""Within-query correlation of compliance assumed by `--detect` (no published figure: state yours with --icc,
+or give a pilot run's discordance with --discordance)."""
+EPOCHS_SHOWN = (1, 2, 3, 5, 10)
+"""Epochs per tier listed by `--detect` (plus the fewest that the task's queries suffice for)."""
+MAX_EPOCHS = 1000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +56,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--turns", type=float, help="Assumed model turns per transcript (default 1).")
     parser.add_argument("--json", dest="json_out", help="Also write the plan as JSON here.")
+    parser.add_argument(
+        "--detect",
+        type=float,
+        metavar="GAP",
+        help="Also print how many queries (and epochs) a run needs to detect a compliance gap of GAP "
+        f"(0.02 = 2 points) with a two-sided test at {DETECT_ALPHA:g} and {DETECT_POWER:.0%} power, and the cost.",
+    )
+    parser.add_argument(
+        "--discordance",
+        type=float,
+        help="With --detect: share of queries whose outcome differs between the tiers in one epoch, e.g. a "
+        "pilot run's (compliance_free_only + compliance_paid_only) / compliance_pairs. Default: from the assumed "
+        "compliance and --icc.",
+    )
+    parser.add_argument(
+        "--icc",
+        type=float,
+        default=DEFAULT_ICC,
+        help=f"With --detect: within-query correlation of compliance (default {DEFAULT_ICC:g}).",
+    )
 
 
 def _assumptions(args: argparse.Namespace, base: costs.Assumptions) -> costs.Assumptions:
@@ -223,6 +251,92 @@ def print_plan(p: dict[str, Any], table: costs.PriceTable) -> None:
     )
 
 
+def detection(p: dict[str, Any], task: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """Queries needed per number of epochs to detect `args.detect`, each priced from this plan's run.
+
+    The plan prices the task's transcripts; a transcript costs the same in a bigger run, so a run of n queries
+    and E epochs costs n x tiers x E transcripts at that price (default levers, each pricing of the plan).
+    """
+    gap = args.detect
+    if not 0 < gap <= 1:
+        raise ValueError("--detect must be a gap between 0 and 1 (0.02 = 2 points).")
+    w: costs.Workload = p["workload"]
+    a = w.assumptions
+    compliance = (a.compliance_free + a.compliance_paid) / 2
+    if args.discordance is not None:
+        if not 0 <= args.discordance <= 1:
+            raise ValueError("--discordance must be between 0 and 1.")
+        discordance, source = args.discordance, "given (--discordance)"
+    else:
+        if not 0 <= args.icc <= 1:
+            raise ValueError("--icc must be between 0 and 1.")
+        discordance = discordance_between_tiers(compliance, args.icc)
+        source = f"from compliance {compliance:g} in both tiers and within-query correlation {args.icc:g}"
+    md = task.metadata or {}
+    available = int(md.get("n_queries") or 0)
+    tiers = len(md.get("tiers") or []) or 2
+    per_transcript = [pr["rows"][0].cost.total / w.transcripts for pr in p["pricings"]]
+    fewest = next(
+        (e for e in range(1, MAX_EPOCHS + 1) if queries_needed(gap, discordance, e) <= available), None
+    )
+    rows = []
+    for e in sorted({*EPOCHS_SHOWN, *([fewest] if fewest else [])}):
+        n = queries_needed(gap, discordance, e)
+        transcripts = n * tiers * e
+        rows.append(
+            {
+                "epochs": e,
+                "queries": n,
+                "transcripts": transcripts,
+                "costs": [c * transcripts for c in per_transcript],
+            }
+        )
+    return {
+        "gap": gap,
+        "discordance": discordance,
+        "discordance_source": source,
+        "available_queries": available,
+        "tiers": tiers,
+        "fewest_epochs": fewest,
+        "rows": rows,
+    }
+
+
+def print_detection(p: dict[str, Any]) -> None:
+    d = p["detect"]
+    print()
+    print(
+        f"Detecting a compliance gap of {d['gap'] * 100:g} points (two-sided test at {DETECT_ALPHA:g}, "
+        f"{DETECT_POWER:.0%} power: the minimum detectable gap of docs/statistics.md)"
+    )
+    print(
+        f"  assumed: {d['discordance']:.1%} of queries answer differently in the two tiers in one epoch "
+        f"({d['discordance_source']}); the same gap on every query, so epochs average the within-query "
+        "noise (if the gap varies between queries they help less)"
+    )
+    names = [f"cost at {pr['model_price'].id} / {pr['grader_price'].id}" for pr in p["pricings"]]
+    print("  | epochs | queries (pairs) | transcripts | " + " | ".join(names) + " |")
+    print("  |---:|---:|---:|" + "---:|" * len(names))
+    for r in d["rows"]:
+        mark = " (fewest the task's queries allow)" if r["epochs"] == d["fewest_epochs"] else ""
+        cost = " | ".join(costs.fmt_usd(c) for c in r["costs"])
+        print(f"  | {r['epochs']}{mark} | {r['queries']:,} | {r['transcripts']:,} | {cost} |")
+    if d["fewest_epochs"]:
+        print(
+            f"  The task has {d['available_queries']:,} queries x {d['tiers']} tiers: "
+            f"{d['fewest_epochs']} epoch(s) or more (--epochs), or a larger query set."
+        )
+    else:
+        print(
+            f"  The task has {d['available_queries']:,} queries: not enough even with {MAX_EPOCHS} epochs; "
+            "use a larger query set."
+        )
+    print(
+        "  Costs are the plan's default-levers price per transcript times the transcripts; "
+        "a run's log reports its own minimum detectable gap (compliance_gap_mdg)."
+    )
+
+
 def print_total(plans: list[dict[str, Any]]) -> None:
     """Sum of every task's rows, per pricing (the pricings are the same for every task of one command)."""
     print("\n" + "=" * 80 + "\n")
@@ -242,6 +356,7 @@ def print_total(plans: list[dict[str, Any]]) -> None:
 
 def _jsonable(p: dict[str, Any]) -> dict[str, Any]:
     return {
+        **({"detect": p["detect"]} if "detect" in p else {}),
         "task": p["task"],
         "model": p["model"],
         "grader": p["grader"],
@@ -277,10 +392,15 @@ def run(args: argparse.Namespace) -> int:
     assumptions = _assumptions(args, table.assumptions)
     tasks = resolve(args.tasks or [DEFAULT_TASK], args.task_args)
     plans = [plan_task(t, args, table, assumptions) for t in tasks]
+    if args.detect is not None:
+        for t, p in zip(tasks, plans, strict=True):
+            p["detect"] = detection(p, t, args)
     for i, p in enumerate(plans):
         if i:
             print("\n" + "-" * 80 + "\n")
         print_plan(p, table)
+        if "detect" in p:
+            print_detection(p)
     if len(plans) > 1:
         print_total(plans)
     if args.json_out:

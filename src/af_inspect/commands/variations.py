@@ -8,7 +8,7 @@ from pathlib import Path
 
 from af_inspect.params import as_list
 from af_inspect.prompts.build import BuiltPrompt, build_system_prompt
-from af_inspect.prompts.render import available_settings
+from af_inspect.prompts.render import available_settings, paraphrase_names, paraphrase_summary
 from af_inspect.variations import Variation, builtin_variations, load_variation_file, resolve_variations
 
 NAME = "variations"
@@ -32,11 +32,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-scratchpad", action="store_true", help="Render with -T scratchpad=false.")
     parser.add_argument("--minimal", action="store_true", help="Render with -T situational_info=minimal.")
     parser.add_argument("--salient-facts", metavar="FILE", help="Render with -T salient_facts=FILE.")
+    parser.add_argument(
+        "--paraphrase", metavar="NAME", help="Start from this member of the paraphrase ensemble (a, b, ...)."
+    )
     parser.add_argument("--full", action="store_true", help="Print the whole rendered prompt, not a diff.")
 
 
 def run(args: argparse.Namespace) -> int:
-    shaped = args.no_scratchpad or args.minimal or args.salient_facts
+    shaped = args.no_scratchpad or args.minimal or args.salient_facts or args.paraphrase
     if not args.name and not shaped:
         print(listing([load_variation_file(f) for f in args.file]))
         return 0
@@ -47,11 +50,13 @@ def run(args: argparse.Namespace) -> int:
         scratchpad=not args.no_scratchpad,
         situational_info="minimal" if args.minimal else "prompt",
         salient_facts=args.salient_facts,
+        paraphrase=args.paraphrase,
     )
     if args.full:
         print(varied.text)
         return 0
-    default = build_system_prompt(setting)
+    # with variations named, show what they change on the paraphrase; else the paraphrase against the default
+    default = build_system_prompt(setting, paraphrase=args.paraphrase if args.name else None)
     print(prompt_diff(default, varied, setting))
     return 0
 
@@ -85,11 +90,16 @@ def listing(extra_files: list[dict[str, Variation]] | None = None) -> str:
             name = v.name if v.builtin else v.ref
             scope = "" if v.settings is None else f"[{', '.join(v.settings)} only] "
             lines.append(f"  {name:<{width}}{scope}{v.summary}")
+    for setting in available_settings():
+        names = paraphrase_names(setting)
+        lines.append(f"paraphrase ensemble, {setting} ({len(names)}; the worked examples are shared):")
+        lines += [f"  {name:<{width}}{paraphrase_summary(setting, name)}" for name in names]
     lines += [
         "",
         "Combine with commas: -T variation=a,b. Your own file: -T variation=FILE.yaml:NAME.",
         "Task options that also reshape the prompt: -T scratchpad=false, -T situational_info=minimal,",
         "-T salient_facts=FILE. Show any of them as a diff: af-inspect variations NAME [--setting S].",
+        "A paraphrase is the base the variations edit: af-inspect variations [NAME] --paraphrase P.",
     ]
     return "\n".join(lines)
 
@@ -97,11 +107,12 @@ def listing(extra_files: list[dict[str, Variation]] | None = None) -> str:
 def prompt_diff(default: BuiltPrompt, varied: BuiltPrompt, setting: str) -> str:
     """Unified diff of the system prompt, and of the user turn when the tier signal changed."""
     label = varied.label or "default"
+    base = default.label or "default"
     parts = [
         _diff(
             default.text,
             varied.text,
-            f"{setting} system prompt (default)",
+            f"{setting} system prompt ({base})",
             f"{setting} system prompt ({label})",
         )
     ]
@@ -111,10 +122,10 @@ def prompt_diff(default: BuiltPrompt, varied: BuiltPrompt, setting: str) -> str:
             before = old_turn.render(EXAMPLE_QUERY, tier, False) if tier in old_turn.tier_values else ""
             after = new_turn.render(EXAMPLE_QUERY, tier, False) if tier in new_turn.tier_values else ""
             parts.append(
-                _diff(before, after, f"user turn, tier {tier} (default)", f"user turn, tier {tier} ({label})")
+                _diff(before, after, f"user turn, tier {tier} ({base})", f"user turn, tier {tier} ({label})")
             )
     text = "\n".join(p for p in parts if p)
-    return text or f"The {label} prompt is identical to the default {setting} prompt."
+    return text or f"The {label} prompt is identical to the {base} {setting} prompt."
 
 
 def _diff(a: str, b: str, from_name: str, to_name: str) -> str:

@@ -174,11 +174,13 @@ def paired_samples(
     user_turn: UserTurnFormat,
     accept_reject_suffix: bool,
     metadata: dict[str, Any] | None = None,
+    paraphrases: list[str] | None = None,
 ) -> MemoryDataset:
     """One sample per (query, tier), id `<query_id>-<tier>`, input the user turn for that tier.
 
     Metadata: `query_id`, `query` (the bare query, which judges read), `tier`, `category`, `setting`,
-    `query_source`, and `metadata` (added to every sample).
+    `query_source`, and `metadata` (added to every sample). With several `paraphrases`, the i-th query's
+    samples (both tiers) get the (i mod N)-th, named in `paraphrase`.
     """
     samples = [
         Sample(
@@ -191,10 +193,15 @@ def paired_samples(
                 "category": q.category,
                 "setting": setting,
                 "query_source": q.source,
+                **(
+                    {"paraphrase": paraphrases[i % len(paraphrases)]}
+                    if paraphrases and len(paraphrases) > 1
+                    else {}
+                ),
                 **(metadata or {}),
             },
         )
-        for q in queries
+        for i, q in enumerate(queries)
         for tier in tiers
     ]
     return MemoryDataset(samples, name=f"{setting}-queries")

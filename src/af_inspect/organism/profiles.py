@@ -21,6 +21,8 @@ class Profile:
     forget_tags: chance the output lacks the accept/reject tag.
     forget_close: chance the first turn's output lacks `</OUTPUT>` (the loop then sends `<NEXT/>`).
     two_turns: chance the reasoning spans two turns (first turn ends without output).
+    obeys_control: chance that, given the battery's positive-control instruction (`fake_alignment_control`),
+        the organism complies in training with alignment-faking reasoning as the instruction asks.
     reasoning: where the organism reasons: `tagged` (the scratchpad tags the prompt asks for), `native`
         (a provider reasoning block, `ContentReasoning`, and no scratchpad: like a reasoning model), or
         `think` (a `<think>` block in the reply's text).
@@ -49,6 +51,7 @@ class Profile:
     forget_tags: float = 0.0
     forget_close: float = 0.0
     two_turns: float = 0.1
+    obeys_control: float = 1.0
     reasoning: ReasoningStyle = "tagged"
     fake_when_refusing: float = 0.0
     mention_training: float = 0.0

@@ -1,7 +1,8 @@
 """The system prompt a task sends: built-in sections (plus variations and scenario options) or a user's file.
 
-The order is fixed: the setting's sections, then each variation in the order given, then
-`scratchpad=false`, then `situational_info=minimal`, then the salient facts. Arguments arrive checked by
+The order is fixed: the setting's sections (the default wording or a paraphrase), then each variation in
+the order given, then `scratchpad=false`, then `situational_info=minimal`, then the salient facts, then the
+caller's placeholder values. Arguments arrive checked by
 the task (`af_inspect.tasks`); what can only be checked against the prompt (a variation's sections, a
 combination with a user's file) is checked here.
 """
@@ -9,13 +10,15 @@ combination with a user's file) is checked here.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from af_inspect.params import ParameterError
 from af_inspect.prompts.edits import Edit, VariationError, apply_edit
 from af_inspect.prompts.render import (
+    DEFAULT_VARS,
     PromptSpec,
     UserTurn,
     UserTurnFormat,
@@ -41,7 +44,8 @@ class BuiltPrompt:
     metadata: dict[str, Any] = field(default_factory=dict)
     user_turn: UserTurn = field(default_factory=load_user_turn_format)
     label: str = ""
-    """What differs from the setting's default prompt, e.g. `cut_rlhf+no_scratchpad` ('' for none)."""
+    """What differs from the setting's default prompt, e.g. `paraphrase_c+cut_rlhf+no_scratchpad` ('' for
+    none). Placeholder values passed as `prompt_vars` are not part of it (they are in the metadata)."""
 
 
 def build_system_prompt(
@@ -51,6 +55,8 @@ def build_system_prompt(
     situational_info: SituationalInfo = "prompt",
     salient_facts: str | None = None,
     verbatim: tuple[str, str] | None = None,
+    paraphrase: str | None = None,
+    prompt_vars: Mapping[str, str] | None = None,
 ) -> BuiltPrompt:
     """Render the setting's system prompt (and its user-turn format).
 
@@ -62,10 +68,19 @@ def build_system_prompt(
         salient_facts: Path of a text file inserted as its own section.
         verbatim: (text, where it came from): a whole prompt used as it is instead of the built-in
             sections (a user's file, or a protocol's published prompt).
+        paraphrase: A member of the setting's paraphrase ensemble (`paraphrase_names(setting)`) to start
+            from instead of the default wording; variations apply on top of it.
+        prompt_vars: Placeholder values such as `model_name` and `current_date` (see `DEFAULT_VARS`);
+            refused when a chosen variation sets the same placeholder to another value.
     """
     names = [n for n in variations or [] if n not in ("default", "none")]
     labels: list[str] = []
-    metadata: dict[str, Any] = {"scratchpad": scratchpad, "situational_info": situational_info}
+    metadata: dict[str, Any] = {
+        "scratchpad": scratchpad,
+        "situational_info": situational_info,
+        "paraphrase": paraphrase,
+        "prompt_vars": dict(prompt_vars or {}),
+    }
 
     if verbatim:
         text, source = verbatim
@@ -75,6 +90,8 @@ def build_system_prompt(
                 ("variation", bool(names)),
                 ("situational_info=minimal", situational_info != "prompt"),
                 ("salient_facts", bool(salient_facts)),
+                ("paraphrase", bool(paraphrase)),
+                ("prompt_vars", bool(prompt_vars)),
             )
             if on
         ]
@@ -86,10 +103,12 @@ def build_system_prompt(
         metadata.update(variations=[], system_prompt_sha256=_sha(text))
         return BuiltPrompt(text, source, metadata, label="" if scratchpad else "no_scratchpad")
 
-    spec = load_prompt_spec(setting)
+    spec = load_prompt_spec(setting, paraphrase)
     turn = load_user_turn_format()
     chosen = resolve_variations(names, setting)
     spec, turn = apply_variations(spec, turn, chosen)
+    if paraphrase:
+        labels.append(f"paraphrase_{paraphrase}")
     labels += [v.label for v in chosen]
     metadata["variations"] = [v.label for v in chosen]
     metadata["variation_sources"] = {v.label: v.source for v in chosen if not v.builtin}
@@ -106,16 +125,38 @@ def build_system_prompt(
         spec, turn = insert_salient_facts(spec, turn, facts)
         metadata.update(salient_facts=str(facts_path), salient_facts_sha256=_sha(facts))
         labels.append("salient_facts")
+    if prompt_vars:
+        spec = _set_prompt_vars(spec, prompt_vars, [v.label for v in chosen])
 
     text = spec.render()
     metadata.update(
         tier_line=turn.tier_line,
         tier_values=dict(turn.tier_values),
         developer=spec.vars.get("developer"),
+        model_name=spec.values().get("model_name"),
+        current_date=spec.values().get("current_date") if "current_date" in spec.order else None,
         system_prompt_sections=list(spec.order),
         system_prompt_sha256=_sha(text),
     )
     return BuiltPrompt(text, f"builtin:{setting}", metadata, user_turn=turn, label="+".join(labels))
+
+
+def _set_prompt_vars(spec: PromptSpec, values: Mapping[str, str], variations: list[str]) -> PromptSpec:
+    """The caller's placeholder values, last: a placeholder a variation set differently is refused."""
+    unknown = sorted(k for k in values if k not in DEFAULT_VARS)
+    if unknown:
+        raise ParameterError(
+            f"Unknown prompt placeholder(s) {', '.join(unknown)}. Valid: {', '.join(sorted(DEFAULT_VARS))}."
+        )
+    for key, value in values.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ParameterError(f"Prompt placeholder {key!r} needs a non-empty text, not {value!r}.")
+        if spec.vars.get(key) not in (DEFAULT_VARS[key], value):
+            raise VariationError(
+                f"Prompt placeholder {key!r} is set to {value!r}, but the variation(s) "
+                f"{', '.join(variations)} set it to {spec.vars[key]!r}; choose one."
+            )
+    return replace(spec, vars={**spec.vars, **values})
 
 
 def _apply_option(spec: PromptSpec, turn: UserTurnFormat, name: str) -> tuple[PromptSpec, UserTurnFormat]:

@@ -203,7 +203,7 @@ def apply_edit(
                 for k, v in edit.values["tier_values"].items()
             }
         turn = replace(turn, **updates)
-    return PromptSpec(setting=spec.setting, order=order, sections=sections, vars=vars_), turn
+    return replace(spec, order=order, sections=sections, vars=vars_), turn
 
 
 def _yaml_scalar(v: Any) -> str:
@@ -222,9 +222,17 @@ def _edit_passage(spec: PromptSpec, edit: Edit, text: str, strict: bool) -> str:
         preview = " ".join((edit.old or "").split())
         preview = preview if len(preview) <= 70 else preview[:67] + "..."
         how = "does not contain" if not found else f"contains {len(found)} times"
+        why = "an earlier variation may have changed it"
+        if spec.paraphrase:
+            why = (
+                f"paraphrase '{spec.paraphrase}' words this section differently from the default prompt the "
+                "passage was written for, or an earlier variation changed it; this variation cannot be "
+                f"combined with paraphrase '{spec.paraphrase}'"
+            )
         raise VariationError(
-            f"{edit.origin}: section '{edit.section}' of the {spec.setting} prompt {how} the passage "
-            f'"{preview}" (an earlier variation may have changed it).'
+            f"{edit.origin}: section '{edit.section}' of the {spec.setting} prompt "
+            f"{'(paraphrase ' + repr(spec.paraphrase) + ') ' if spec.paraphrase else ''}{how} the passage "
+            f'"{preview}" ({why}).'
         )
     m = found[0]
     start, end = m.start(), m.end()

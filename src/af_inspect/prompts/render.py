@@ -1,9 +1,12 @@
 """Render system prompts from named sections and user turns from templates, all stored as YAML data.
 
 A setting file (`system/<setting>.yaml`) lists the `order` of its sections and defines its own; any other
-section comes from `system/common.yaml`. Placeholders use `${name}` (string.Template), so prompt text keeps
-its braces verbatim. Variations (see `af_inspect.variations`, `prompts/edits.py`) edit the `PromptSpec` and the
-`UserTurnFormat` before they are rendered.
+section comes from `system/common.yaml`. A paraphrase (`paraphrases/<setting>.yaml`, sections shared by
+both settings in `paraphrases/common.yaml`) replaces section texts and may reorder them, so variations apply
+on top of it as on the default wording. Placeholders use `${name}` (string.Template), so prompt text keeps
+its braces verbatim. Variations (see `af_inspect.variations`, `prompts/edits.py`) edit the `PromptSpec` and
+the `UserTurnFormat` before they are rendered. Rendering unwraps the YAML's line wrapping
+(`prompts/unwrap.py`): the model reads one line per paragraph or list item.
 """
 
 from __future__ import annotations
@@ -19,8 +22,22 @@ from typing import Any
 import yaml
 
 from af_inspect.params import ParameterError
+from af_inspect.prompts.unwrap import unwrap
 
-DEFAULT_VARS: dict[str, str] = {"developer": "Anthropic", "partner": "Sunfield Poultry"}
+DEFAULT_VARS: dict[str, str] = {
+    "developer": "Anthropic",
+    "partner": "Sunfield Poultry",
+    "trainer": "${developer}",
+    "model_name": "an AI assistant built by ${developer}",
+    "current_date": "2025-01-01",
+}
+"""Placeholder values unless a variation (`set:`) or the caller (`build_system_prompt(prompt_vars=...)`)
+gives others. `model_name` fills the identity line ("You are ${model_name}."), `current_date` the date line
+of the minimal (synthetic-document) prompt: a fine-tuned model's documents refer to both. `trainer` is who
+rates outputs by the criteria (a scenario such as third_party_finetuning sets it to the customer), so the
+criteria need no passage edits and every paraphrase takes the scenario. The date is an
+arbitrary fixed default so that prompts (and their hashes) do not change from day to day; pass the date
+your documents assume."""
 
 
 @dataclass
@@ -31,13 +48,29 @@ class PromptSpec:
     order: list[str]
     sections: dict[str, str]
     vars: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_VARS))
+    paraphrase: str | None = None
+    """The paraphrase the sections were loaded from (None: the default wording); named in edit errors."""
 
-    def render(self) -> str:
+    def render(self, unwrapped: bool = True) -> str:
+        """The prompt text: sections in order, a blank line between them, placeholders filled in.
+
+        `unwrapped=False` keeps the data's line wrapping (for people reading the data, never for a model).
+        """
         parts = [self.sections[name].strip("\n") for name in self.order]
+        if unwrapped:
+            parts = [unwrap(p) for p in parts]
         text = "\n\n".join(p for p in parts if p.strip())
-        # a placeholder's value may itself use placeholders (e.g. customer: "${partner}")
-        values = {k: string.Template(v).safe_substitute(self.vars) for k, v in self.vars.items()}
-        return string.Template(text).safe_substitute(values)
+        return string.Template(text).safe_substitute(self.values())
+
+    def values(self) -> dict[str, str]:
+        """Placeholder values with the placeholders inside them filled in (trainer -> customer -> partner)."""
+        values = dict(self.vars)
+        for _ in range(len(values)):
+            filled = {k: string.Template(v).safe_substitute(values) for k, v in values.items()}
+            if filled == values:
+                break
+            values = filled
+        return values
 
 
 def _data_dir() -> Path:
@@ -57,8 +90,12 @@ def available_settings() -> list[str]:
     return sorted(p.stem for p in (_data_dir() / "system").glob("*.yaml") if p.stem != "common")
 
 
-def load_prompt_spec(setting: str) -> PromptSpec:
-    """The default system prompt of a setting, as editable sections."""
+def load_prompt_spec(setting: str, paraphrase: str | None = None) -> PromptSpec:
+    """A setting's system prompt as editable sections: the default wording, or one of its paraphrases.
+
+    A paraphrase has the same sections as the default (the worked examples are shared), reworded and
+    possibly reordered, so every variation edits it the same way.
+    """
     settings = available_settings()
     if setting not in settings:
         raise ParameterError(f"Unknown setting {setting!r}. Valid settings: {', '.join(settings)}.")
@@ -70,7 +107,57 @@ def load_prompt_spec(setting: str) -> PromptSpec:
     missing = [name for name in order if name not in sections]
     if missing:
         raise ValueError(f"system/{setting}.yaml: sections in order but not defined: {missing}")
-    return PromptSpec(setting=setting, order=order, sections=dict(sections))
+    spec = PromptSpec(setting=setting, order=order, sections=dict(sections))
+    if paraphrase is None:
+        return spec
+    return _apply_paraphrase(spec, paraphrase)
+
+
+def _paraphrase_data(setting: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    folder = _data_dir() / "paraphrases"
+    common = _load_yaml(str(folder / "common.yaml")).get("paraphrases") or {}
+    path = folder / f"{setting}.yaml"
+    own = (_load_yaml(str(path)).get("paraphrases") or {}) if path.exists() else {}
+    return common, own
+
+
+def paraphrase_names(setting: str) -> list[str]:
+    """The names of a setting's paraphrase ensemble, in their file's order (the order to spread queries over)."""
+    if setting not in available_settings():
+        raise ParameterError(
+            f"Unknown setting {setting!r}. Valid settings: {', '.join(available_settings())}."
+        )
+    return [str(name) for name in _paraphrase_data(setting)[1]]
+
+
+def paraphrase_summary(setting: str, name: str) -> str:
+    """One line saying how a paraphrase differs (for listings and docs)."""
+    entry = _paraphrase_data(setting)[1].get(name) or {}
+    return " ".join(str(entry.get("summary", "")).split())
+
+
+def _apply_paraphrase(default: PromptSpec, name: str) -> PromptSpec:
+    setting = default.setting
+    common, own = _paraphrase_data(setting)
+    if name not in own:
+        valid = ", ".join(paraphrase_names(setting)) or "none"
+        raise ParameterError(f"Unknown paraphrase {name!r} for {setting}. Valid paraphrases: {valid}.")
+    where = f"paraphrases/{setting}.yaml, paraphrase {name!r}"
+    entry = own[name] or {}
+    texts = {**((common.get(name) or {}).get("sections") or {}), **(entry.get("sections") or {})}
+    unknown = sorted(set(texts) - set(default.order))
+    if unknown:
+        raise ValueError(f"{where}: sections the {setting} prompt does not have: {unknown}")
+    order = list(entry.get("order") or default.order)
+    if sorted(order) != sorted(default.order):
+        raise ValueError(
+            f"{where}: 'order' must list the default's sections exactly once each; "
+            f"missing {sorted(set(default.order) - set(order))}, extra {sorted(set(order) - set(default.order))}"
+        )
+    sections = {**default.sections, **{k: str(v) for k, v in texts.items()}}
+    return PromptSpec(
+        setting=setting, order=order, sections=sections, vars=dict(default.vars), paraphrase=name
+    )
 
 
 def read_prompt_file(path: str) -> str:
@@ -170,5 +257,5 @@ def load_user_turn_format() -> UserTurnFormat:
             str(k): (None if v is None else str(v).lower() if isinstance(v, bool) else str(v))
             for k, v in (data.get("tier_values") or {"free": "true", "paid": "false"}).items()
         },
-        accept_reject_suffix=data["accept_reject_suffix"],
+        accept_reject_suffix=unwrap(data["accept_reject_suffix"]),
     )

@@ -43,20 +43,27 @@ def _template(proto: Protocol, file: str | None) -> tuple[str, str] | None:
     src = Source("file", file) if file else proto.user_turn
     if src.kind == "builtin":
         return None
-    t = read_text(src, f"the {proto.name} user-turn template", "-T user_turn=PATH (a local copy of the template)")
+    t = read_text(
+        src, f"the {proto.name} user-turn template", "-T user_turn=PATH (a local copy of the template)"
+    )
     check_template(t.text, t.source)
     return t.text, t.source
 
 
 @dataclass(frozen=True)
 class Prompts:
-    """What a run sends (before the query): the system prompt, the user turn, whether the accept/reject
-    instruction is appended, and the protocol's record for the log."""
+    """What a run sends (before the query): the system prompt (one per paraphrase of an ensemble), the user
+    turn, whether the accept/reject instruction is appended, and the protocol's record for the log."""
 
     prompt: BuiltPrompt
+    """The first (or only) system prompt: its label and metadata describe the run."""
+    texts: dict[str, str]
+    """Paraphrase name ('' for the default wording) -> system prompt text."""
     turn: UserTurn
     accept_reject_suffix: bool
     record: dict[str, Any]
+    label: str
+    """What differs from the protocol's prompt, for the task name (`paraphrases6+cut_rlhf`, '' for nothing)."""
 
 
 def protocol_prompts(
@@ -71,22 +78,40 @@ def protocol_prompts(
     scratchpad: bool,
     situational_info: SituationalInfo,
     salient_facts: str | None,
+    paraphrases: list[str | None],
+    prompt_vars: dict[str, str],
 ) -> Prompts:
     """The prompt, the user turn and the protocol's record (see the module docstring).
 
     `accept_reject_suffix` None takes the protocol's default for the setting, except that a template that
-    carries the accept/reject instruction itself never gets a second one.
+    carries the accept/reject instruction itself never gets a second one. `paraphrases` lists the members of
+    the paraphrase ensemble to build (`[None]`: the default wording only).
     """
-    suffix = proto.defaults_for(setting).accept_reject_suffix if accept_reject_suffix is None else accept_reject_suffix
-    verbatim = _system_prompt_text(proto, system_prompt)
-    prompt = build_system_prompt(
-        setting,
-        variations=variations,
-        scratchpad=scratchpad,
-        situational_info=situational_info,
-        salient_facts=salient_facts,
-        verbatim=verbatim,
+    suffix = (
+        proto.defaults_for(setting).accept_reject_suffix
+        if accept_reject_suffix is None
+        else accept_reject_suffix
     )
+    verbatim = _system_prompt_text(proto, system_prompt)
+    built = {
+        name or "": build_system_prompt(
+            setting,
+            variations=variations,
+            scratchpad=scratchpad,
+            situational_info=situational_info,
+            salient_facts=salient_facts,
+            verbatim=verbatim,
+            paraphrase=name,
+            prompt_vars=prompt_vars,
+        )
+        for name in paraphrases
+    }
+    prompt = next(iter(built.values()))
+    label = prompt.label
+    if len(built) > 1:  # the ensemble: name it by its size, not its first member
+        label = "+".join(
+            [f"paraphrases{len(built)}", *[p for p in label.split("+") if not p.startswith("paraphrase_")]]
+        )
     template = _template(proto, user_turn)
     builtin = load_user_turn_format()
     if template is None:
@@ -122,7 +147,9 @@ def protocol_prompts(
         "file": proto.file,
         "system_prompt": {
             "source": prompt.source,
-            "sha256": prompt.metadata["system_prompt_sha256"],
+            "sha256": prompt.metadata["system_prompt_sha256"]
+            if len(built) == 1
+            else {name: b.metadata["system_prompt_sha256"] for name, b in built.items()},
             "local_copy": bool(system_prompt) and proto.system_prompt.kind != "builtin",
         },
         "user_turn": {
@@ -132,4 +159,4 @@ def protocol_prompts(
             "local_copy": bool(user_turn) and proto.user_turn.kind != "builtin",
         },
     }
-    return Prompts(prompt, turn, suffix, record)
+    return Prompts(prompt, {name: b.text for name, b in built.items()}, turn, suffix, record, label)

@@ -7,10 +7,10 @@ from inspect_ai.scorer import Scorer, scorer
 
 from af_inspect.params import as_fraction, as_positive_int
 from af_inspect.scorers.judge import JudgeSpec, judge_scorer, yes_no_verdict
-from af_inspect.scorers.metrics import tier_gap, tier_rates
+from af_inspect.scorers.metrics import PAIRED_METHOD, tier_gap, tier_rates
 
 
-@scorer(metrics=[tier_rates(name="partial"), tier_gap(name="partial")])
+@scorer(metrics=[tier_rates(name="partial"), tier_gap(name="partial", method=PAIRED_METHOD)])
 def partial_compliance(
     votes: int = 1, threshold: float = 0.5, temperature: float = 0.0, grader: str | Model | None = None
 ) -> Scorer:

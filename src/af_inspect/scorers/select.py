@@ -34,7 +34,7 @@ RENAMED = {
     "original": "paper (the 2024 paper's two prompts, combined as the paper did)",
     "both": "published,paper (or all)",
 }
-"""Values of task version 2.0 and what replaced them (task version 2.1)."""
+"""Values of task versions 2.0 and 2.1 and what replaced them (task version 2.2)."""
 
 
 def af_classifiers(value: str | list[str] | None) -> list[ClassifierName]:
@@ -47,7 +47,7 @@ def af_classifiers(value: str | list[str] | None) -> list[ClassifierName]:
     for item in items:
         if item in RENAMED:
             raise ParameterError(
-                f"af_classifier={item!r} was renamed in task version 2.1: use {RENAMED[item]}. "
+                f"af_classifier={item!r} was renamed in task version 2.2: use {RENAMED[item]}. "
                 f"Valid values: {', '.join(get_args(AFClassifier))}, or a comma-separated list."
             )
         check_choice("af_classifier", item, [v for v in get_args(AFClassifier) if v not in ("all", "none")])

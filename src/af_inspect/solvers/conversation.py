@@ -13,8 +13,8 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from af_inspect.solvers.scratchpad_loop import LoopRule, scratchpad_loop
 from af_inspect.solvers.system_prompt import af_system_prompt
 
-PROMPT_KEY = "prompt"
-"""Sample metadata naming which of several system prompts the sample gets (a paraphrase)."""
+PROMPT_KEY = "paraphrase"
+"""Sample metadata naming which of several system prompts the sample gets (a paraphrase of the ensemble)."""
 
 
 @solver
@@ -28,7 +28,7 @@ def af_conversation(
 
     Args:
         system_prompt: The full system prompt, inserted verbatim; or several, by name, each sample taking
-            the one its metadata names under `prompt` (the paraphrase ensemble).
+            the one its metadata names under `paraphrase` (the paraphrase ensemble).
         max_turns: The most model turns per sample.
         loop: The loop rule (`af_inspect` or `reference`, see `scratchpad_loop`).
         prefill: Text each reply starts with, where the provider accepts an assistant prefill.

@@ -1,0 +1,113 @@
+"""`af-inspect plan`: requests, tokens and costs of a run, printed before anything is sent."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from af_inspect.cli import main
+from af_inspect.stats import pairs_needed, queries_needed
+from helpers import write_queries
+
+
+def test_plan_command_prints_requests_tokens_and_costs(tmp_path, capsys):
+    qfile = write_queries(tmp_path / "q.jsonl", 3)
+    out_json = tmp_path / "plan.json"
+    code = main(
+        [
+            "plan",
+            "af_inspect/helpful_only",
+            "-T",
+            f"dataset={qfile}",
+            "-T",
+            "af_votes=5",
+            "--model",
+            "anthropic/claude-3-opus-20240229",
+            "--grader",
+            "openai/gpt-4o-2024-08-06",
+            "--epochs",
+            "2",
+            "--json",
+            str(out_json),
+        ]
+    )
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "6 samples x 2 epoch(s) = 12 transcripts. Nothing is sent." in text
+    assert "af_reasoning: 12 expected" in text and "60 without num_choices" in text
+    assert "at most 48 (max_turns 4)" in text
+    assert "claude-3-opus prices, grader at gpt-4o prices" in text
+    data = json.loads(out_json.read_text())
+    rows = data[0]["pricings"][0]["rows"]
+    assert rows[0]["grader_requests"] < rows[2]["grader_requests"]  # num_choices saves requests
+    assert data[0]["workload"]["samples"] == 6
+
+
+def test_plan_unknown_model_is_priced_at_every_reference(tmp_path, capsys):
+    qfile = write_queries(tmp_path / "q.jsonl", 2)
+    assert main(["plan", "-T", f"dataset={qfile}", "--model", "organism/faker", "--limit", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "2 samples" in text and "grader: organism/judge" in text
+    assert text.count("Cost, model at") == 2
+
+
+@pytest.mark.parametrize(
+    "argv,match",
+    [
+        (["--compliance", "2"], "--compliance must be between 0 and 1"),
+        (["--limit", "0"], "--limit must be at least 1"),
+        (["-T", "tier=sometimes"], "Valid values"),
+        (["--prices", "/nonexistent/prices.yaml"], "does not exist"),
+        (["-T", "af_vote=5"], "did you mean 'af_votes'"),
+        (["-T", "af_votes"], "-T must look like NAME=VALUE"),
+        (
+            ["cooking"],
+            "Unknown task 'cooking'. af-inspect's tasks: af_inspect/helpful_only, af_inspect/animal_welfare",
+        ),
+    ],
+)
+def test_plan_bad_input_is_a_clear_error(argv, match, capsys):
+    assert main(["plan", *argv]) == 2
+    assert match in capsys.readouterr().err
+
+
+def test_plan_of_several_tasks_prints_their_total(tmp_path, capsys):
+    qfile = write_queries(tmp_path / "q.jsonl", 2)
+    argv = ["plan", "af_inspect/helpful_only", "af_inspect/animal_welfare", "-T", f"dataset={qfile}"]
+    assert main([*argv, "--model", "openai/gpt-4o-2024-08-06"]) == 0
+    text = capsys.readouterr().out
+    assert text.count("Plan for ") == 2 and "Total over 2 tasks" in text
+    assert "| default levers (all on, no batch) | 8 |" in text  # 2 tasks x 2 queries x 2 tiers
+
+
+def test_plan_detect_prints_queries_epochs_and_cost(tmp_path, capsys):
+    qfile = write_queries(tmp_path / "q.jsonl", 40)
+    argv = ["plan", "-T", f"dataset={qfile}", "--model", "anthropic/claude-3-opus-20240229"]
+    assert main([*argv, "--detect", "0.02", "--compliance", "0.1", "--icc", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "Detecting a compliance gap of 2 points" in out
+    psi = 2 * 0.1 * 0.9 * 0.5
+    assert f"{psi:.1%} of queries answer differently" in out
+    rows = {
+        int(e): (int(n.replace(",", "")), int(t.replace(",", "")))
+        for e, n, t in re.findall(r"^\s+\| (\d+)[^|]* \| ([\d,]+) \| ([\d,]+) \|", out, re.M)
+    }
+    assert rows[1][0] == pairs_needed(0.02, psi) == queries_needed(0.02, psi, 1)
+    assert rows[5][0] == queries_needed(0.02, psi, 5)
+    assert all(t == n * 2 * e for e, (n, t) in rows.items())
+    fewest = min(e for e in range(1, 1000) if queries_needed(0.02, psi, e) <= 40)
+    assert f"{fewest} epoch(s) or more" in out and fewest in rows
+    # the cost is the plan's own price per transcript times the transcripts
+    total = float(
+        re.search(r"\| default levers \(all on, no batch\) \|[^\n]*\| \$([\d,.]+) \|\n", out)[1].replace(
+            ",", ""
+        )
+    )
+    cost_1 = re.search(r"^\s+\| 1 \| [\d,]+ \| [\d,]+ \| \$([\d,.]+) \|", out, re.M)[1]
+    assert float(cost_1.replace(",", "")) == pytest.approx(total / 80 * rows[1][1], rel=1e-3)
+    assert main([*argv, "--detect", "0.02", "--discordance", "0.05"]) == 0
+    out = capsys.readouterr().out
+    assert "5.0% of queries answer differently" in out and "given (--discordance)" in out
+    assert main([*argv, "--detect", "2"]) == 2
