@@ -77,7 +77,9 @@ def resolve(task_names: list[str], task_args: list[str]) -> list[Task]:
         try:
             tasks.append(registry_create("task", full, **params))
         except LookupError:
-            raise ValueError(f"Unknown task {name!r}. af-inspect's tasks: af_inspect/helpful_only, af_inspect/animal_welfare.") from None
+            raise ValueError(
+                f"Unknown task {name!r}. af-inspect's tasks: af_inspect/helpful_only, af_inspect/animal_welfare."
+            ) from None
     return tasks
 
 
