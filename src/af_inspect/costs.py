@@ -404,8 +404,15 @@ def workload(
             # what the grader is shown is what the rubric reads (the published AF classifier: the reasoning
             # alone), so a rubric that shows less costs less
             rubric = load_rubric(rubric_id)
+            # each transcript's text starts with its sample id, so the identical prefix found below is the
+            # rubric's own text, not the assumed transcript (which is the same filler for every sample)
             prompts = [
-                rubric.render(r.setting or "helpful_only", query=r.query, scratchpad=scratch, output=output)
+                rubric.render(
+                    r.setting or "helpful_only",
+                    query=r.query,
+                    scratchpad=f"[{r.sample_id}] {scratch}",
+                    output=f"[{r.sample_id}] {output}",
+                )
                 for r in reqs
             ]
             groups.append(

@@ -235,7 +235,7 @@ def alignment_faking(
         partial,
         motivation,
         scratchpad,
-        objection_channel=any(offers_objection(t) for t in sent.texts),
+        objection_channel=any(offers_objection(t) for t in sent.texts.values()),
         allow_self_grading=allow_self_grading,
     )
 
