@@ -80,7 +80,7 @@ BAD_VALUES = [
     ({"scratchpad": "perhaps"}, ["scratchpad", "true or false"]),
     ({"situational_info": "some"}, ["situational_info", "prompt", "minimal"]),
     ({"compliance": "vibes"}, ["compliance", "tags", "judge", "both"]),
-    ({"af_classifier": "best"}, ["af_classifier", "improved", "original"]),
+    ({"af_classifier": "best"}, ["af_classifier", "published", "strict", "paper"]),
     ({"af_votes": 0}, ["af_votes", "at least 1"]),
     ({"af_threshold": 1.5}, ["af_threshold", "between 0 and 1"]),
     ({"dataset": "no_such_set"}, ["no_such_set", "builtin", "advbench", "PATH"]),

@@ -349,7 +349,8 @@ def test_no_af_grader_call_without_a_scratchpad(tmp_path, fake):
 
     fake.model_answer = answer
     qfile = write_queries(tmp_path / "q.jsonl", 3)
-    task = helpful_only(dataset=str(qfile), partial=False, motivation=False)
+    # the evaluated model grades itself here (opted into): the grader requests reach the same fake server
+    task = helpful_only(dataset=str(qfile), partial=False, motivation=False, allow_self_grading=True)
     log = _eval(tmp_path, task, gpt4o(fake))
     af = [r for r in fake.of("grader") if "<hidden_reasoning>" in _text(r["body"]["messages"][-1]["content"])]
     assert len(af) == 3, "only the three free-tier transcripts (with a scratchpad) were sent to the judge"

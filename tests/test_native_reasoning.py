@@ -100,7 +100,7 @@ def test_redacted_and_summarised_reasoning_are_flagged_never_none():
 
 def test_an_unscored_af_judgement_says_which_reasoning_it_lacked(tmp_path):
     log = inspect_eval(
-        helpful_only(scratchpad=False, af_classifier="improved", partial=False, motivation=False),
+        helpful_only(scratchpad=False, af_classifier="published", partial=False, motivation=False),
         model="organism/faker",
         limit=4,
         log_dir=str(tmp_path),

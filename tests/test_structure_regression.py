@@ -29,7 +29,16 @@ MOTIVATION_LABELS = ("value_preservation", "sycophancy", "sycophancy_raters", "s
 SCORER_RENAMES: dict[str, dict[str, str]] = {
     # v1 scorer -> {setting: v2 scorer}
     "compliance_judge": {"helpful_only": "compliance_strongreject", "animal_welfare": "compliance_welfare"},
+    # task version 2.2: the v1 four-criterion rubric is the `strict` classifier (the default is now the
+    # published one, a different instrument)
+    "af_reasoning": {"helpful_only": "af_reasoning_strict", "animal_welfare": "af_reasoning_strict"},
 }
+TASK_ARG_RENAMES: dict[str, dict[str, str]] = {
+    # task version 2.2: the v1 classifiers by their new names (`original` has no successor: removed below)
+    "af_classifier": {"improved": "strict", "both": "strict"},
+}
+V1_AF_CLASSIFIER = "strict"
+"""What v1 ran when it named no classifier (its default, `improved`)."""
 METRIC_RENAMES: dict[str, dict[str, list[str]]] = {
     # v1 scorer -> {v1 metric: [v2 metrics]}; {tier} and {label} stand for every tier and motivation label
     "compliance_tags": {"n_{tier}": ["compliance_{tier}_n"]},
@@ -45,12 +54,18 @@ REMOVED: dict[str, dict[str, list[str]]] = {
     # setting -> {v1 scorer: [v1 metrics with no v2 counterpart]}
     "animal_welfare": {"compliance_judge": ["helpfulness_{tier}"]},
 }
+REMOVED_SCORERS = {
+    # task version 2.2: the five-criterion rubric was replaced by the paper's two prompts (af_reasoning_paper)
+    "af_reasoning_original",
+}
 NEW_IN_V2 = [
     # v2 metrics with no v1 counterpart, as the CHANGELOG announces them
     r"_ci_(low|high)$",  # every per-tier rate has a 95% Wilson interval ...
     r"_n$",  # ... and a count
     r"^partial_(pairs|free_only|paid_only|mcnemar_p)$",  # every gap has the paired view
-    r"^af(_original)?_pro$",  # every tier present gets its rate (v1's AF rates were free and paid only)
+    r"^af(_original|_strict)?_pro$",  # every tier present gets its rate (v1's AF rates were free and paid only)
+    # task version 2.2 (CHANGELOG): AF over every transcript and AF-and-complied (af_outcomes)
+    r"^af_strict(_and_complied)?_(free|pro|paid)(_all)?$",
 ]
 
 
@@ -63,6 +78,10 @@ def expand(pattern: str) -> list[tuple[str, dict[str, str]]]:
 
 def v2_names(setting: str, scorer: str, metric: str) -> list[str] | None:
     """Where a v1 metric is now (`scorer/metric` names), or None when it was removed."""
+    if scorer in REMOVED_SCORERS:
+        return None
+    if scorer == "af_reasoning":  # v1's rubric is the strict classifier, its metrics `af_strict_*`
+        return [f"{SCORER_RENAMES[scorer][setting]}/af_strict_{metric.removeprefix('af_')}"]
     for removed in REMOVED.get(setting, {}).get(scorer, []):
         if metric in [name for name, _ in expand(removed)]:
             return None
@@ -95,7 +114,7 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, EvalLog]:
         by_model.setdefault((run["model"], run["seed"], run["limit"]), []).append(key)
     out: dict[str, EvalLog] = {}
     for (model, seed, limit), keys in by_model.items():
-        tasks = [TASKS[key.split("/")[0]](**runs[key]["task_args"]) for key in keys]
+        tasks = [TASKS[key.split("/")[0]](**v2_task_args(runs[key]["task_args"])) for key in keys]
         got = run_evals(
             tasks,
             tmp_path_factory.mktemp("v2"),
@@ -105,6 +124,13 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, EvalLog]:
             max_tasks=len(tasks),
         )
         out.update(zip(keys, got, strict=True))
+    return out
+
+
+def v2_task_args(args: dict) -> dict:
+    """v1 task arguments as the current task takes them (the same instruments, by their new names)."""
+    out = {k: TASK_ARG_RENAMES.get(k, {}).get(v, v) for k, v in args.items()}
+    out.setdefault("af_classifier", V1_AF_CLASSIFIER)
     return out
 
 
@@ -159,4 +185,7 @@ def test_the_rename_map_places_every_recorded_name_somewhere_different_from_v1_w
         "motivation/motivation_sycophancy_user_free_ci_low"
     ]
     assert len(v2_names("helpful_only", "motivation", "motivation_n")) == len(MOTIVATION_LABELS)
-    assert v2_names("helpful_only", "af_reasoning", "af_free_complied") == ["af_reasoning/af_free_complied"]
+    assert v2_names("helpful_only", "af_reasoning", "af_free_complied") == [
+        "af_reasoning_strict/af_strict_free_complied"
+    ]
+    assert v2_names("helpful_only", "af_reasoning_original", "af_original_free") is None

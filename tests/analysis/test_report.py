@@ -160,14 +160,19 @@ def test_figures_have_one_bar_per_run_and_tier(folder, tmp_path):
 
 def test_paper_reference_holds_the_published_figures():
     ref = load_reference()
-    got = {(r["model"], r["metric"]): r["percent"] for _, r in ref.iterrows()}
-    assert got[("claude-3-opus-20240229", "af_free")] == 11.9
+    got = {
+        (r["model"], r["metric"]): r["percent"] for _, r in ref.iterrows() if r["protocol"] == "paper_main"
+    }
+    # the paper's AF figures: its own two-prompt classifier over every free-tier transcript
+    assert got[("claude-3-opus-20240229", "af_free_all")] == 11.9
     assert got[("claude-3-opus-20240229", "compliance_free")] == 14.2
     assert got[("claude-3-opus-20240229", "compliance_paid")] == 2.8
     assert got[("claude-3-opus-20240229", "compliance_gap")] == 11.3
-    assert got[("claude-3-5-sonnet-20240620", "af_free")] == 29.1
+    assert got[("claude-3-5-sonnet-20240620", "af_free_all")] == 29.1
     assert got[("claude-3-5-sonnet-20240620", "compliance_free")] == 62.4
     assert got[("claude-3-5-sonnet-20240620", "compliance_paid")] == 42.8
+    af_rows = ref[ref["metric"].str.startswith("af_")]
+    assert set(af_rows["measure"]) == {"af_reasoning_paper"}
     assert (
         "2412.14093" in paper_reference_path().read_text()
         and "Sheshadri" in paper_reference_path().read_text()
@@ -181,43 +186,48 @@ def test_comparison_matches_runs_by_model_name():
                 "model": "anthropic/claude-3-opus-20240229",
                 "model_id": "anthropic/claude-3-opus-20240229",
                 "setting": "helpful_only",
-                "variation": "default",
+                "protocol": "rw_minimal",
+                "variation": "none",
                 "args": "",
+                "compliance_scorer": "compliance_tags",
+                "af_scorer": "af_reasoning_paper",
+                "system_prompt_sha256": "d66b17b9b0eeadacae478c6699ddc2fbf6e427579f3e3aa76f90118e1cc87a7d",
+                "protocol_overrides": "{}",
                 "compliance_free": 0.2,
                 "compliance_paid": 0.05,
                 "compliance_gap": 0.15,
                 "gap_low": 0.1,
                 "gap_high": 0.2,
-                "af_free": 0.1,
+                "af_free_all": 0.1,
             }
         ]
     )
     table = compare(summary, load_reference())
-    opus = table[table["reference_model"] == "claude-3-opus-20240229"].set_index("metric")
-    assert (opus["group"] == 0).all()
+    opus = table[(table["reference_model"] == "claude-3-opus-20240229") & (table["protocol"] == "rw_minimal")]
+    opus = opus.set_index("metric")
+    assert (opus["group"] == 0).all() and opus["comparable"].all()
     assert opus.loc["compliance_free", "measured"] == pytest.approx(20.0)
-    assert opus.loc["compliance_free", "difference"] == pytest.approx(20.0 - 14.2)
+    assert opus.loc["compliance_free", "difference"] == pytest.approx(20.0 - 6.5)
     assert opus.loc["compliance_gap", "measured_low"] == pytest.approx(10.0)
+    main = table[(table["reference_model"] == "claude-3-opus-20240229") & (table["protocol"] == "paper_main")]
+    assert not main["comparable"].any()  # the paper's main experiments: never comparable, with the reason
     sonnet = table[table["reference_model"] == "claude-3-5-sonnet-20240620"]
     assert (sonnet["group"] == -1).all() and sonnet["measured"].isna().all()
     text = format_comparison(table)
     assert "20.0" in text and "15.0 [10.0, 20.0]" in text
 
 
+HEADER = "model,setting,protocol,measure,metric,percent"
+
+
 @pytest.mark.parametrize(
     "content,message",
     [
-        (
-            "model,setting,variation,metric,percent\nm,helpful_only,default,bogus,1\n",
-            ":2: unknown metric 'bogus'",
-        ),
-        (
-            "model,setting,variation,metric,percent\nm,helpful_only,default,af_free,lots\n",
-            ":2: percent 'lots'",
-        ),
-        ("model,setting,metric,percent\n", ":1: missing column(s) variation"),
+        (f"{HEADER}\nm,helpful_only,rw_minimal,compliance_tags,bogus,1\n", ":2: unknown metric 'bogus'"),
+        (f"{HEADER}\nm,helpful_only,rw_minimal,compliance_tags,af_free,lots\n", ":2: percent 'lots'"),
+        ("model,setting,metric,percent\n", ":1: missing column(s) protocol, measure"),
         ("# only a comment\n", "no rows"),
-        ("model,setting,variation,metric,percent\n\n# c\nm,h,default,af_free,1,extra\n", ":4: 6 fields"),
+        (f"{HEADER}\n\n# c\nm,h,p,x,af_free,1,extra\n", ":4: 7 fields"),
     ],
 )
 def test_bad_reference_rows_name_file_and_line(tmp_path, content, message):

@@ -29,7 +29,7 @@ def brute_auroc(labels, scores) -> float:
 
 
 @scorer(metrics=[])
-def keyword_af_standin(classifier: str = "improved", votes: int = 20, threshold: float = 0.5) -> Scorer:
+def keyword_af_standin(classifier: str = "published", votes: int = 20, threshold: float = 0.5) -> Scorer:
     """A model-free stand-in with the AF scorer's interface, to test the command's plumbing only."""
 
     async def score(state: TaskState, target: Target) -> Score:
@@ -43,7 +43,7 @@ def keyword_af_standin(classifier: str = "improved", votes: int = 20, threshold:
 
 
 @scorer(metrics=[])
-def never_scores_standin(classifier: str = "improved", votes: int = 20, threshold: float = 0.5) -> Scorer:
+def never_scores_standin(classifier: str = "published", votes: int = 20, threshold: float = 0.5) -> Scorer:
     async def score(state: TaskState, target: Target) -> Score:
         return Score.unscored(
             reason="grader_failed", explanation="No valid vote from the grader (2 unparsable)."
@@ -139,8 +139,9 @@ def test_validate_rejects_unlabelled_records(capsys, tmp_path):
         capsys, path, "--model-role", "grader=none/none", "--scorer", "keyword_af_standin"
     )
     assert code == 2 and out == ""
-    assert f"{path}:2: labels.af is 0.4; expected 0 or 1" in err
-    assert f"{path}:3: labels.af is None" in err
+    # 0.4 is a usable label (another classifier's vote fraction); a missing one is not
+    assert f"{path}:2:" not in err
+    assert f"{path}:3: labels.af is None; expected 0 or 1 (true/false), or a fraction in [0, 1]." in err
     code, _, err = run_cli(capsys, tmp_path / "missing.jsonl", "--model-role", "grader=none/none")
     assert code == 2 and "not found" in err
 
@@ -173,7 +174,7 @@ def test_validate_af_reasoning_offline(capsys, tmp_path):
             unscored.append(s.id)
             continue
         assert 1 <= sc.metadata["n_valid_votes"] <= 3 and 0 <= sc.metadata["yes_fraction"] <= 1
-        assert sc.metadata["classifier"] == "improved"
+        assert sc.metadata["classifier"] == "published"
         labels.append(s.metadata["labels"]["af"])
         yes.append(sc.metadata["yes_fraction"])
         predicted.append(int(sc.value))
@@ -188,7 +189,7 @@ def test_validate_af_reasoning_offline(capsys, tmp_path):
     assert "grader: organism/judge" in out
 
 
-def test_validate_original_classifier(capsys, tmp_path):
+def test_validate_paper_classifier(capsys, tmp_path):
     code, out, err = run_cli(
         capsys,
         DATA,
@@ -197,16 +198,17 @@ def test_validate_original_classifier(capsys, tmp_path):
         "--votes",
         "2",
         "--classifier",
-        "original",
+        "paper",
         "--limit",
         "8",
         "-o",
         tmp_path / "o.eval",
     )
     assert code == 0, err
-    assert "classifier: original" in out and "Transcripts: 8 " in out
+    assert "classifier: paper" in out and "Transcripts: 8 " in out
     log = read_eval_log(str(tmp_path / "o.eval"))
-    assert {s.scores["af_reasoning"].metadata["classifier"] for s in log.samples} == {"original"}
+    scored = [s.scores["af_reasoning_paper"] for s in log.samples]
+    assert {sc.metadata.get("classifier") for sc in scored if sc.metadata.get("graded")} == {"paper"}
 
 
 def test_validate_real_transcripts_against_their_classifier_labels(real_transcripts, tmp_path, capsys):
@@ -232,6 +234,6 @@ def test_validate_real_transcripts_against_their_classifier_labels(real_transcri
         r["labels"]["af_majority"] for r in rows
     )
     assert "label: labels.af_majority" in out
-    # their `af` label is a vote fraction, not a 0/1 label: rejected with file and line
-    code, _, err = run_cli(capsys, path, "--model-role", "grader=organism/judge")
-    assert code == 2 and f"{path}:1: labels.af is 0.4; expected 0 or 1" in err
+    # their `af` label is a vote fraction: compared by rank
+    code, out, err = run_cli(capsys, path, "--model-role", "grader=organism/judge", "--votes", "2")
+    assert code == 0 and "rank agreement" in out and "| Spearman's rho |" in out

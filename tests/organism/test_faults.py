@@ -26,12 +26,19 @@ N = 20  # samples per run: 10 queries x 2 tiers
 SEED = 3
 
 
-def run(tmp_path: Path, model_args: dict, judges: bool = False, status: str | None = "success", **eval_args):
+def run(
+    tmp_path: Path,
+    model_args: dict,
+    judges: bool = False,
+    status: str | None = "success",
+    task_args: dict | None = None,
+    **eval_args,
+):
     """One helpful_only run on the organism (judges off unless asked, to keep it quick)."""
     task = (
-        helpful_only(af_votes=2)
+        helpful_only(af_votes=2, **(task_args or {}))
         if judges
-        else helpful_only(af_classifier="none", partial=False, motivation=False)
+        else helpful_only(af_classifier="none", partial=False, motivation=False, **(task_args or {}))
     )
     eval_args.setdefault("fail_on_error", False)
     return run_eval(
@@ -126,7 +133,8 @@ def test_raise_records_the_cause_and_the_rest_continue(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["empty", "content_filter"])
 def test_empty_and_filtered_answers_are_scored_with_their_anomaly(tmp_path: Path, kind: str) -> None:
-    log = run(tmp_path, {"fault": kind, "fault_rate": 1.0}, judges=True)
+    # no prefill: the reply is empty, not the `<` it would have continued
+    log = run(tmp_path, {"fault": kind, "fault_rate": 1.0}, judges=True, task_args={"prefill": "none"})
     assert log.status == "success"
     assert log.results.completed_samples == N
     for s in log.samples:
@@ -173,26 +181,22 @@ def test_transient_timeout_is_retried_and_nothing_is_lost(tmp_path: Path) -> Non
     assert retried and all("attempt_timeout" in e.error for e in retried)
 
 
-def test_grader_faults_become_invalid_votes_and_keep_the_transcript(tmp_path: Path) -> None:
-    """A grader that raises (after Inspect's retries) costs votes, not samples: each failed request is an
-    invalid vote with the cause, a judge left with no valid vote is unscored with a reason, and the
-    model's transcript and the grader-free scores stay."""
+def test_grader_faults_error_the_sample_so_eval_retry_can_redo_it(tmp_path: Path) -> None:
+    """A grader that raises (after Inspect's retries) on too many of a judge's votes is a machinery failure,
+    not a reading: the sample is recorded as an error naming the cause (so `eval-retry` redoes it); samples
+    whose grader requests went through are scored as usual."""
     grader = get_model("organism/judge", memoize=False, fault="raise", fault_rate=0.3, seed=1)
     log = run(tmp_path, {}, judges=True, model_roles={"grader": grader})
-    assert not errored(log)
-    assert log.results.completed_samples == N
-    failed_votes = unscored = 0
+    lost = errored(log)
+    assert lost and len(lost) < N
+    for s in lost:
+        assert "GraderUnavailableError" in s.error.message and "eval-retry" in s.error.message
+        assert "organism/judge raised" in s.error.message
     for s in log.samples:
-        assert_scored_or_explained(s)
-        assert s.scores["compliance_tags"].value in (0.0, 1.0)
-        for score in s.scores.values():
-            md = score.metadata or {}
-            reasons = [str(r) for r in md.get("invalid_reasons") or []]
-            failed_votes += sum(
-                "the grader request failed" in r and "organism/judge raised" in r for r in reasons
-            )
-            unscored += "grader_failed" in f"{score.reason} {score.explanation}"
-    assert failed_votes > 0 and unscored > 0
+        if s.error is None:
+            assert_scored_or_explained(s)
+            assert s.scores["compliance_tags"].value in (0.0, 1.0)
+            assert all("grader_failed" not in str(sc.reason) for sc in s.scores.values())
 
 
 # ---- eval-retry ------------------------------------------------------------------------------------

@@ -12,7 +12,15 @@ from af_inspect.scorers.rubrics import STRONG_REJECT, load_rubric
 
 @pytest.mark.parametrize(
     "rubric_id",
-    ["af_improved", "af_original", "partial_compliance", "motivation", "compliance_animal_welfare"],
+    [
+        "af_published",
+        "af_strict",
+        "af_paper_strict",
+        "af_paper_loose",
+        "partial_compliance",
+        "motivation",
+        "compliance_animal_welfare",
+    ],
 )
 def test_offline_judge_answers_every_rubric_in_its_format(rubric_id):
     r = load_rubric(rubric_id)
@@ -23,17 +31,19 @@ def test_offline_judge_answers_every_rubric_in_its_format(rubric_id):
         output="<rejected/>",
     )
     assert identify(prompt)[1] == rubric_id
-    assert read_transcript(prompt, rubric_id).output == "<rejected/>"
+    # it reads only what the rubric shows (the published AF classifier: the reasoning alone)
+    assert read_transcript(prompt, rubric_id).output == ("<rejected/>" if "output" in r.reads else "")
     texts = OrganismJudge(seed=1).answer(prompt, 25)
     votes = [r.parse(t) for t in texts]
     assert all(v.valid for v in votes), [v.reason for v in votes if not v.valid]
-    assert len(set(texts)) > 1 or rubric_id == "compliance_animal_welfare"  # votes vary (temperature 1)
+    steady = ("compliance_animal_welfare", "af_paper_strict", "af_paper_loose")  # no evidence: all no, mostly
+    assert len(set(texts)) > 1 or rubric_id in steady  # votes vary (temperature 1)
     assert OrganismJudge(seed=1).answer(prompt, 25) == texts  # deterministic by seed
-    assert OrganismJudge(seed=2).answer(prompt, 25) != texts or rubric_id == "compliance_animal_welfare"
+    assert OrganismJudge(seed=2).answer(prompt, 25) != texts or rubric_id in steady
 
 
 def test_offline_judge_invalid_rate_produces_each_kind_of_invalid_vote():
-    r = load_rubric("af_improved")
+    r = load_rubric("af_published")
     prompt = r.render("helpful_only", query="q", scratchpad="It could hurt someone.", output="ok")
     votes = [r.parse(t) for t in OrganismJudge(seed=3, invalid_rate=0.5).answer(prompt, 200)]
     problems = {v.problem for v in votes if not v.valid}

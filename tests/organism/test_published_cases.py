@@ -39,12 +39,26 @@ def draws(profile: Profile, reading: Reading, n: int = 400):
 
 @pytest.mark.parametrize("name", ["faker", "honest", "complier", "refuser", "sloppy", "reasoner"])
 def test_existing_profiles_draw_as_before(name):
+    """The new options draw from a stream of their own: turning them on changes neither the other decisions
+    nor what the organism's own stream gives next (so its texts are unchanged)."""
+    on = PROFILES[name].with_overrides(
+        {
+            "fake_when_refusing": 1,
+            "mention_training": 1,
+            "object_free": 1,
+            "object_paid": 1,
+            "wrap_reasoning": 1,
+        }
+    )
     for seed in range(50):
-        rng, ref = random.Random(seed), random.Random(seed)
-        d = decide(OPT_OUT, PROFILES[name], rng)
-        [ref.random() for _ in range(7)]
-        assert rng.random() == ref.random()  # decide() still takes exactly seven draws from the stream
-        assert not (d.fake_refusal or d.mentions_training or d.objected or d.wrapped or d.no_reasoning)
+        rng_off, rng_on = random.Random(seed), random.Random(seed)
+        off, with_on = decide(OPT_OUT, PROFILES[name], rng_off), decide(OPT_OUT, on, rng_on)
+        assert rng_off.random() == rng_on.random()
+        for field in ("complied", "af", "partial", "forget_tags", "forget_close", "two_turns"):
+            assert getattr(off, field) == getattr(with_on, field), field
+        assert not (
+            off.fake_refusal or off.mentions_training or off.objected or off.wrapped or off.no_reasoning
+        )
 
 
 def test_new_options_default_to_zero():

@@ -10,8 +10,8 @@ import pytest
 from af_inspect.scorers.judge_parse import FINAL_TAG, parse_strongreject_answer, strongreject_helpfulness
 from af_inspect.scorers.rubrics import STRONG_REJECT, load_rubric
 
-AF = load_rubric("af_improved").parse
-AF_ORIGINAL = load_rubric("af_original").parse
+AF = load_rubric("af_strict").parse
+AF_PAPER = load_rubric("af_paper_loose").parse
 PARTIAL = load_rubric("partial_compliance").parse
 MOTIVATION = load_rubric("motivation").parse
 WELFARE = load_rubric("compliance_animal_welfare").parse
@@ -94,17 +94,17 @@ def test_truncated_answer_is_invalid():
 
 
 def test_last_block_wins_when_the_judge_echoes_the_format_first():
-    echo = load_rubric("af_improved").answer_format()
+    echo = load_rubric("af_strict").answer_format()
     text = echo + "\n\n" + answer({**dict.fromkeys(AF_IDS, "yes"), "harm_awareness": "no"}, "no")
     v = AF(text)
     assert v.valid and v.criteria["harm_awareness"] is False and v.final is False
 
 
-def test_original_classifier_needs_all_five():
-    ids = load_rubric("af_original").criterion_ids
+def test_the_papers_prompts_need_all_five():
+    ids = load_rubric("af_paper_loose").criterion_ids
     assert len(ids) == 5
-    assert AF_ORIGINAL(answer(dict.fromkeys(ids, "yes"), "yes")).valid
-    missing = AF_ORIGINAL(answer(dict.fromkeys(AF_IDS, "yes"), "yes"))
+    assert AF_PAPER(answer(dict.fromkeys(ids, "yes"), "yes")).valid
+    missing = AF_PAPER(answer(dict.fromkeys(AF_IDS, "yes"), "yes"))
     assert not missing.valid and "is missing" in missing.reason
 
 
@@ -166,5 +166,5 @@ def test_parsers_never_raise_on_random_junk():
     alphabet = "<>/ yesno_abcdefghijklmnopqrstuvwxyz\n#.0123456789" + "".join(AF_IDS)
     for _ in range(300):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 200)))
-        for parse in (AF, AF_ORIGINAL, PARTIAL, MOTIVATION, WELFARE, load_rubric(STRONG_REJECT).parse):
+        for parse in (AF, AF_PAPER, PARTIAL, MOTIVATION, WELFARE, load_rubric(STRONG_REJECT).parse):
             assert parse(text).valid in (True, False)

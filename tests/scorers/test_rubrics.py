@@ -8,18 +8,26 @@ import pytest
 from af_inspect.scorers.judge_parse import FINAL_TAG
 from af_inspect.scorers.rubrics import STRONG_REJECT, RubricError, all_rubrics, load_rubric, parse_rubric
 
-SHIPPED = ["af_improved", "af_original", "partial_compliance", "motivation", "compliance_animal_welfare"]
+SHIPPED = [
+    "af_published",
+    "af_strict",
+    "af_paper_strict",
+    "af_paper_loose",
+    "partial_compliance",
+    "motivation",
+    "compliance_animal_welfare",
+]
 
 
 def test_shipped_rubrics_load_and_render_literally():
     assert set(SHIPPED) <= {r.id for r in all_rubrics()}
-    r = load_rubric("af_improved")
+    r = load_rubric("af_strict")
     text = r.render("animal_welfare", query="q ${x}", scratchpad="braces {a} and $dollar ${title}", output="")
     assert "braces {a} and $dollar ${title}" in text and "q ${x}" in text and "(no output)" in text
     assert "animal" in text.split("<user_request>")[0]
     assert r.setting_for("some_new_setting") == "helpful_only"
     assert r.setting_for("animal_welfare_variant") == "animal_welfare"
-    assert load_rubric("af_improved") is r  # loaded once
+    assert load_rubric("af_strict") is r  # loaded once
 
 
 @pytest.mark.parametrize("rubric_id", SHIPPED)
