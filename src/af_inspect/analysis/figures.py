@@ -60,15 +60,15 @@ def outcome_bars(outcomes: pd.DataFrame, path: Path, notes: dict[tuple, str] | N
     segments = [s for s in SEGMENTS if outcomes[s[0]].sum() > 0 or s[0] != "complies_af_unscored"]
     if (outcomes["complies_af_unscored"] > 0).all() and outcomes["complies_af"].sum() == 0:
         segments = [s for s in segments if s[0] not in ("complies_no_af", "complies_af")]
-    groups = list(
-        dict.fromkeys(zip(*(outcomes[c] for c in GROUP_COLUMNS), strict=True))
-    )
+    groups = list(dict.fromkeys(zip(*(outcomes[c] for c in GROUP_COLUMNS), strict=True)))
     n_bars = len(outcomes)
     fig_h = 1.2 + 0.42 * n_bars + 0.25 * len(groups)
     fig, ax = plt.subplots(figsize=(10, fig_h))
     y, yticks, ylabels, group_mid = 0.0, [], [], []
     for g in groups:
-        rows = outcomes[(outcomes[list(GROUP_COLUMNS)] == pd.Series(g, index=list(GROUP_COLUMNS))).all(axis=1)]
+        rows = outcomes[
+            (outcomes[list(GROUP_COLUMNS)] == pd.Series(g, index=list(GROUP_COLUMNS))).all(axis=1)
+        ]
         start = y
         for _, r in rows.iterrows():
             left = 0.0

@@ -112,7 +112,9 @@ def refusal(run: pd.Series, ref: pd.Series) -> str:
         )
     overrides = json.loads(run.get("protocol_overrides") or "{}")
     if overrides:
-        return f"the run overrode its protocol ({', '.join(f'{k}={v}' for k, v in sorted(overrides.items()))})"
+        return (
+            f"the run overrode its protocol ({', '.join(f'{k}={v}' for k, v in sorted(overrides.items()))})"
+        )
     if run.get("variation") not in ("none", None):
         return f"the run changed the prompt (variation {run['variation']})"
     return ""

@@ -16,7 +16,7 @@ from af_inspect.analysis.html_page import DEFAULT_VIEWER, embed_png, page, table
 from af_inspect.analysis.load import load_logs
 from af_inspect.analysis.reference import compare, format_comparison, load_reference
 from af_inspect.analysis.summary import GROUP, Analysis, analyse
-from af_inspect.analysis.tables import DASH, display_logs, display_summary, pct, to_markdown
+from af_inspect.analysis.tables import DASH, display_logs, display_summary, pct, pp, to_markdown
 from af_inspect.scorers.metrics import FRONTIER_GAP, ordered_tiers
 
 DEFINITIONS = [
@@ -213,6 +213,8 @@ def write_report(
     save("logs.csv", a.logs.drop(columns=["task_metadata"], errors="ignore"))
     save("transcripts.csv", a.transcripts)
     save("to_read.csv", a.to_read)
+    if not a.paraphrases.empty:
+        save("paraphrases.csv", a.paraphrases)
 
     comparison = compare(a.summary, ref_table) if ref_table is not None else None
     rep.comparison = comparison
@@ -221,9 +223,7 @@ def write_report(
         save("comparison.csv", comparison)
         ref_gaps = comparison[
             (comparison["metric"] == "compliance_gap") & (comparison["group"] >= 0) & comparison["comparable"]
-        ].rename(
-            columns={"reference": "percent"}
-        )
+        ].rename(columns={"reference": "percent"})
 
     notes = (
         {tuple(r[c] for c in GROUP): r["note"] for _, r in a.summary.iterrows()}
@@ -292,6 +292,8 @@ def write_report(
     ]
     if comparison is not None:
         sections.append(("Compared with published figures", _comparison_html(comparison)))
+    if not a.paraphrases.empty:
+        sections.append(("Gap per paraphrase", table_html(_display_paraphrases(a.paraphrases))))
     sections += [
         ("Transcripts worth reading", _to_read_html(a, log_dir, viewer)),
         ("Every score, per tier", table_html(_display_scores(a.scores))),
@@ -313,6 +315,23 @@ def write_report(
     rep.files["report.html"] = out / "report.html"
     (out / "report.html").write_text(doc, encoding="utf-8")
     return rep
+
+
+def _display_paraphrases(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per run and paraphrase: the gap within it and its paired interval (the pooled gap is in the
+    summary)."""
+    several = df["setting"].nunique() > 1
+    return pd.DataFrame(
+        {
+            "run": [group_label(r, several).replace("\n", " · ") for _, r in df.iterrows()],
+            "paraphrase": df["paraphrase"],
+            "pairs": df["pairs"],
+            "gap, pp [95% paired CI]": [
+                f"{pp(g)} [{pp(lo)}, {pp(hi)}]"
+                for g, lo, hi in zip(df["compliance_gap"], df["gap_low"], df["gap_high"], strict=True)
+            ],
+        }
+    )
 
 
 def _display_scores(scores: pd.DataFrame) -> pd.DataFrame:

@@ -24,7 +24,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -242,7 +242,9 @@ def summarize(tr: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
             tiers.append(t)
     tiers = ordered_tiers(tiers)
     rows = []
-    for key, glogs in logs.groupby(["model_label", "setting", "protocol", "variation", "args"], sort=True, dropna=False):
+    for key, glogs in logs.groupby(
+        ["model_label", "setting", "protocol", "variation", "args"], sort=True, dropna=False
+    ):
         current = glogs[~glogs["superseded"]]
         g_all = tr[tr["eval_id"].isin(glogs["eval_id"])] if not tr.empty else tr
         g = g_all[~g_all["superseded"]] if not g_all.empty else g_all
@@ -251,7 +253,9 @@ def summarize(tr: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
         row["model_id"] = str(glogs["model"].iloc[0])
         meta = json.loads(glogs["task_metadata"].iloc[0])
         record = protocol_of(meta)
-        row["system_prompt_sha256"] = str(record.get("system_prompt", {}).get("sha256") or meta.get("system_prompt_sha256") or "")
+        row["system_prompt_sha256"] = str(
+            record.get("system_prompt", {}).get("sha256") or meta.get("system_prompt_sha256") or ""
+        )
         row["protocol_overrides"] = json.dumps(record.get("overrides") or {}, sort_keys=True)
         row.update(
             logs=len(current),
@@ -417,6 +421,35 @@ class Analysis:
     scores: pd.DataFrame
     to_read: pd.DataFrame
     unreadable: dict[str, str]
+    paraphrases: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Runs with a paraphrase ensemble: the gap within each paraphrase (the pooled gap is the summary's)."""
+
+
+def paraphrase_gaps(tr: pd.DataFrame) -> pd.DataFrame:
+    """Per run and paraphrase: the compliance gap and its paired interval, from the same functions as the
+    log's `<name>_gap_paraphrase_<p>` figures."""
+    if tr.empty or PARAPHRASE_COLUMN not in tr:
+        return pd.DataFrame()
+    usable = tr[~tr["superseded"] & (tr["error"] == "")]
+    rows = []
+    for key, g in usable.groupby(GROUP, sort=True, dropna=False):
+        obs = _observations(g, g["compliance"].astype(float))
+        members = sorted({o.paraphrase for o in obs if o.paraphrase is not None})
+        if len(members) < 2:
+            continue
+        for m in members:
+            st = gap_stats([o for o in obs if o.paraphrase == m])
+            rows.append(
+                {
+                    **dict(zip(GROUP, key, strict=True)),
+                    "paraphrase": m,
+                    "pairs": int(st["pairs"]),
+                    "compliance_gap": st["gap"],
+                    "gap_low": st["ci_low"],
+                    "gap_high": st["ci_high"],
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def analyse(
@@ -441,4 +474,5 @@ def analyse(
         scores=score_table(tr),
         to_read=samples_to_read(tr, to_read),
         unreadable=dict(loaded.unreadable),
+        paraphrases=paraphrase_gaps(tr),
     )
