@@ -13,6 +13,7 @@ from inspect_ai import Task
 from inspect_ai.util import registry_create
 
 from af_inspect import _registry, costs  # noqa: F401  (_registry: registers the tasks)
+from af_inspect.battery import battery_tasks, load_battery
 from af_inspect.params import parse_assignments
 from af_inspect.scorers.grader import OFFLINE_JUDGE
 from af_inspect.scorers.votes import MULTI_CHOICE_PROVIDERS
@@ -56,6 +57,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--turns", type=float, help="Assumed model turns per transcript (default 1).")
     parser.add_argument("--json", dest="json_out", help="Also write the plan as JSON here.")
+    parser.add_argument(
+        "--battery",
+        metavar="BATTERY",
+        help="Plan a battery instead of tasks (a battery file or shipped name, e.g. predeployment): every cell "
+        "with its own epochs, and the total.",
+    )
     parser.add_argument(
         "--detect",
         type=float,
@@ -364,6 +371,10 @@ def _jsonable(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def replace_args(args: argparse.Namespace, **changes: Any) -> argparse.Namespace:
+    return argparse.Namespace(**{**vars(args), **changes})
+
+
 def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise ValueError("--limit must be at least 1.")
@@ -371,8 +382,19 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--epochs must be at least 1.")
     table = costs.load_price_table(args.prices)
     assumptions = _assumptions(args, table.assumptions)
-    tasks = resolve(args.tasks or [DEFAULT_TASK], args.task_args)
-    plans = [plan_task(t, args, table, assumptions) for t in tasks]
+    if args.battery:
+        if args.tasks or args.task_args:
+            raise ValueError("--battery plans the battery's own cells: give no TASK or -T with it.")
+        battery = load_battery(args.battery)
+        built, skipped = battery_tasks(battery)
+        for cell, why in skipped.items():
+            print(f"Not planned (secondary cell {cell}): {why}\n")
+        epochs = {c.name: c.epochs for c in battery.cells}
+        tasks = built
+        plans = [plan_task(t, replace_args(args, epochs=epochs[t.name]), table, assumptions) for t in tasks]
+    else:
+        tasks = resolve(args.tasks or [DEFAULT_TASK], args.task_args)
+        plans = [plan_task(t, args, table, assumptions) for t in tasks]
     if args.detect is not None:
         for t, p in zip(tasks, plans, strict=True):
             p["detect"] = detection(p, t, args)
