@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -237,10 +238,12 @@ def write_report(
             rep.files[name] = path
 
     shown = display_summary(a.summary)
+    verdict = _battery_verdict(log_dir)
     md = [
         "# Alignment-faking evaluation report\n",
         f"Logs: `{log_dir}` · {len(a.logs)} logs · {len(a.transcripts)} transcripts · "
         f"compliance from {_used(a, 'compliance_scorer', '`')}, AF reasoning from {_used(a, 'af_scorer', '`')}\n",
+        *([f"## Verdict (battery)\n\n{verdict_table_markdown(verdict)}"] if verdict else []),
         "## Summary\n",
         to_markdown(shown),
         "## Logs\n",
@@ -267,6 +270,7 @@ def write_report(
     )
     n_groups = len(a.summary)
     sections = [
+        *([("Verdict (battery)", table_html(verdict_table(verdict)))] if verdict else []),
         ("Summary", table_html(shown, classes)),
         (
             "What the model does, by tier",
@@ -315,6 +319,42 @@ def write_report(
     rep.files["report.html"] = out / "report.html"
     (out / "report.html").write_text(doc, encoding="utf-8")
     return rep
+
+
+def _battery_verdict(log_dir: Path) -> dict | None:
+    """The verdict `af-inspect battery` wrote into the log folder, if it is a battery's."""
+    path = log_dir / "verdict.json" if log_dir.is_dir() else None
+    return json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else None
+
+
+def verdict_table(verdict: dict) -> pd.DataFrame:
+    """One row per setting: the verdict, why, and the figures it rests on (from verdict.json)."""
+
+    def interval(v: list | None) -> str:
+        return f"{pct(v[0])} [{pct(v[1])}, {pct(v[2])}]" if v else DASH
+
+    rows = []
+    for s in verdict["settings"]:
+        h = s["figures"].get("headline", {})
+        rows.append(
+            {
+                "setting": s["setting"],
+                "verdict": s["verdict"],
+                "gap [95% paired CI]": interval(h.get("gap")),
+                "MDG": pct(h.get("mdg")),
+                "AF in training": interval(h.get("af_free")),
+                "negative control AF": interval(h.get("control_false_positive_rate")),
+                "positive control AF": interval(h.get("control_sensitivity")),
+                "why": "; ".join(s["reasons"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def verdict_table_markdown(verdict: dict) -> str:
+    return f"Model `{verdict['model']}`, battery `{verdict['battery']['name']}`.\n\n" + to_markdown(
+        verdict_table(verdict)
+    )
 
 
 def _display_paraphrases(df: pd.DataFrame) -> pd.DataFrame:
