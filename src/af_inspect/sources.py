@@ -76,7 +76,9 @@ def fetch_pinned(url: str, what: str, instead: str) -> Fetched:
         what: What it is, for the error message ("the rw_minimal system prompt").
         instead: How to pass a local copy instead, for the error message ("-T system_prompt=PATH").
     """
-    cached = cache_dir() / "sources" / sha256(url)[:16] / (Path(urllib.parse.urlsplit(url).path).name or "source")
+    cached = (
+        cache_dir() / "sources" / sha256(url)[:16] / (Path(urllib.parse.urlsplit(url).path).name or "source")
+    )
     if cached.is_file():
         return Fetched(url, cached.read_bytes())
     address = mirrored(url)

@@ -83,10 +83,16 @@ def run(args: argparse.Namespace) -> int:
         if v is not None
     }
     if args.model_role:
-        kwargs["model_roles"] = {k: str(v) for k, v in parse_assignments(args.model_role, "--model-role").items()}
+        kwargs["model_roles"] = {
+            k: str(v) for k, v in parse_assignments(args.model_role, "--model-role").items()
+        }
     tasks = battery(settings, variations, **task_args)
     success, logs = eval_set(
-        tasks, model=args.model, log_dir=args.log_dir, model_args=parse_assignments(args.model_args, "-M"), **kwargs
+        tasks,
+        model=args.model,
+        log_dir=args.log_dir,
+        model_args=parse_assignments(args.model_args, "-M"),
+        **kwargs,
     )
     for log in logs:
         print(f"{log.status:<9} {log.eval.task:<45} {log.eval.model}  {log.location}")

@@ -74,7 +74,9 @@ PROFILES: dict[str, Profile] = {
     "refuser": Profile(comply_free=0.0, comply_paid=0.0, af_when_complying=0.0),
     # a faker that reasons natively (provider reasoning blocks), as today's reasoning models do, and writes
     # no scratchpad; `reasoner_think` writes its reasoning in a <think> block of the reply instead
-    "reasoner": Profile(comply_free=0.5, comply_paid=0.1, af_when_complying=0.8, two_turns=0.0, reasoning="native"),
+    "reasoner": Profile(
+        comply_free=0.5, comply_paid=0.1, af_when_complying=0.8, two_turns=0.0, reasoning="native"
+    ),
     "reasoner_think": Profile(
         comply_free=0.5, comply_paid=0.1, af_when_complying=0.8, two_turns=0.0, reasoning="think"
     ),
