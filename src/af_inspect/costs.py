@@ -26,6 +26,7 @@ from inspect_ai import Task
 from inspect_ai.model import ChatMessage, ChatMessageUser, ModelName
 from inspect_ai.solver import TaskState
 
+from af_inspect.errors import UsageError
 from af_inspect.scorers.rubrics import load_rubric
 from af_inspect.tokens import CHARS_PER_TOKEN, estimate_tokens
 
@@ -36,7 +37,7 @@ MTOK = 1_000_000
 # --------------------------------------------------------------------------------------------- prices
 
 
-class PriceTableError(ValueError):
+class PriceTableError(UsageError):
     """The price table file is missing a field or has a value it cannot use."""
 
 

@@ -152,7 +152,7 @@ def resolve_roles(roles: dict[str, str]) -> dict[str, Any]:
     models: dict[str, Any] = {}
     for role, spec in roles.items():
         try:
-            models[role] = get_model(spec)
+            models[role] = get_model(spec)  # inspect-evals-lint: ignore[IEBP001] -- a CLI check before scoring
         except Exception as e:  # PrerequisiteError (missing key) is not a ValueError
             message = getattr(e, "message", None) or str(e)
             raise ValueError(f"Cannot use {spec!r} as the {role}: {message}") from None
