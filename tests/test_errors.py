@@ -74,8 +74,14 @@ def test_inspect_score_prints_the_message_not_a_traceback(tmp_path):
 @pytest.mark.parametrize(
     "argv,message",
     [
-        (["import", "/nonexistent/t.jsonl", "-o", "x.eval"], "Transcript file not found: /nonexistent/t.jsonl"),
-        (["plan", "--prices", "/nonexistent/prices.yaml"], "Price table /nonexistent/prices.yaml does not exist."),
+        (
+            ["import", "/nonexistent/t.jsonl", "-o", "x.eval"],
+            "Transcript file not found: /nonexistent/t.jsonl",
+        ),
+        (
+            ["plan", "--prices", "/nonexistent/prices.yaml"],
+            "Price table /nonexistent/prices.yaml does not exist.",
+        ),
         (["plan", "-T", "af_votes=many"], "Parameter 'af_votes' must be a whole number, not 'many'."),
         (["variations", "cut_rhlf"], "Did you mean 'cut_rlhf'?"),
         (["grid", "--variation", "cut_rhlf", "--dry-run"], "Did you mean 'cut_rlhf'?"),
