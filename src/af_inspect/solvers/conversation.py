@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
+from af_inspect.retry_notice import watch_retries
 from af_inspect.solvers.scratchpad_loop import scratchpad_loop
 from af_inspect.solvers.system_prompt import af_system_prompt
 
@@ -22,6 +23,7 @@ def af_conversation(system_prompt: str, max_turns: int = 4) -> Solver:
         system_prompt: The full system prompt, inserted verbatim.
         max_turns: The most model turns per sample.
     """
+    watch_retries()  # an unreachable provider is reported in the display (retry_notice.py)
     insert_prompt = af_system_prompt(system_prompt)
     loop = scratchpad_loop(max_turns=max_turns)
 
