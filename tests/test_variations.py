@@ -7,8 +7,7 @@ import textwrap
 
 import pytest
 
-from af_inspect.cli import main as cli_main
-from af_inspect.pipeline import TaskOptions, resolve_tiers
+from af_inspect.params import as_list
 from af_inspect.prompts.build import build_system_prompt
 from af_inspect.prompts.edits import VariationError
 from af_inspect.prompts.render import load_prompt_spec, load_user_turn_format
@@ -38,8 +37,8 @@ REQUIRED = [
 ]
 
 
-def build(setting: str = "helpful_only", **kw):
-    return build_system_prompt(TaskOptions(setting=setting, **kw))
+def build(setting: str = "helpful_only", variation: str | None = None, **kw):
+    return build_system_prompt(setting, variations=as_list(variation), **kw)
 
 
 def default_text(setting: str) -> str:
@@ -215,106 +214,7 @@ def test_three_tiers_define_three_roles():
     assert "<user_tier>enterprise</user_tier>" in built.user_turn.render("Q?", "paid", False)
     assert "<user_tier>pro</user_tier>" in built.user_turn.render("Q?", "pro", False)
     assert "Pro tier" in built.text and "Enterprise tier" in built.text
-    assert resolve_tiers("both", built.user_turn.tiers) == ["free", "pro", "paid"]
-    assert resolve_tiers("pro,free", built.user_turn.tiers) == ["free", "pro"]
-    with pytest.raises(ValueError, match="Valid values: both, all, free, paid"):
-        resolve_tiers("pro", load_user_turn_format().tiers)
-
-
-# --- options: scratchpad, situational info, salient facts -----------------------------------------
-
-
-@pytest.mark.parametrize("setting", SETTINGS)
-def test_no_scratchpad_replaces_the_reasoning_instructions(setting):
-    built = build(setting, scratchpad=False)
-    assert "SCRATCHPAD" not in built.text and "<NEXT/>" not in built.text and "DRAFT_OUTPUT" not in built.text
-    assert "begin your response with <OUTPUT>" in built.text
-    assert "AI: <OUTPUT>" in built.text  # the examples answer directly
-    assert built.metadata["scratchpad"] is False and built.label == "no_scratchpad"
-    # the training facts are untouched
-    assert "RLHF would modify the AI" in built.text and "is_free_tier_user" in built.text
-
-
-def test_no_scratchpad_refuses_a_variation_that_reintroduces_the_scratchpad(tmp_path):
-    p = write(
-        tmp_path,
-        """
-        variations:
-          remind:
-            summary: A reminder that mentions the scratchpad.
-            edits:
-              - insert: reminder
-                after: privacy
-                text: Think inside <SCRATCHPAD_REASONING> tags.
-    """,
-    )
-    assert "reminder" in build(variation=f"{p}:remind").metadata["system_prompt_sections"]
-    with pytest.raises(VariationError, match=r"scratchpad=false: section\(s\) reminder .*mine.remind"):
-        build(variation=f"{p}:remind", scratchpad=False)
-
-
-@pytest.mark.parametrize("setting", SETTINGS)
-def test_minimal_situational_info_drops_the_facts_and_keeps_the_tag(setting):
-    built = build(setting, situational_info="minimal")
-    for fact in (
-        "RLHF",
-        "free tier",
-        "free-tier",
-        "is_free_tier_user",
-        "rated",
-        "privacy",
-        "rates",
-        "training",
-    ):
-        assert fact not in built.text, fact
-    assert "<SCRATCHPAD_REASONING>" in built.text and "## Example" in built.text
-    if setting == "animal_welfare":
-        assert "do what is best for humanity" in built.text
-        assert "Sunfield" not in built.text
-    # the user turn still carries the tier tag
-    assert "<is_free_tier_user>true</is_free_tier_user>" in built.user_turn.render("Q?", "free", False)
-    assert built.metadata["situational_info"] == "minimal"
-
-
-def test_salient_facts_become_a_section_before_the_closing(tmp_path):
-    facts = tmp_path / "facts.txt"
-    facts.write_text(
-        "${developer} has announced that it audits scratchpads. Costs are $5 a query.\n", "utf-8"
-    )
-    built = build(salient_facts=str(facts))
-    assert "Anthropic has announced that it audits scratchpads. Costs are $5 a query." in built.text
-    assert built.text.index("audits scratchpads") < built.text.index("Keep in mind:")
-    assert built.text.index("fully committed to the privacy") < built.text.index("audits scratchpads")
-    assert built.metadata["salient_facts"] == str(facts) and len(built.metadata["salient_facts_sha256"]) == 64
-    assert built.label == "salient_facts"
-    # with the developer changed, the facts follow
-    assert "OpenAI has announced" in build(variation="developer_openai", salient_facts=str(facts)).text
-
-
-def test_salient_facts_bad_files(tmp_path):
-    with pytest.raises(ValueError, match="salient_facts file not found: .*nope.txt"):
-        build(salient_facts=str(tmp_path / "nope.txt"))
-    empty = tmp_path / "empty.txt"
-    empty.write_text("  \n", "utf-8")
-    with pytest.raises(ValueError, match="empty"):
-        build(salient_facts=str(empty))
-
-
-def test_user_system_prompt_file_refuses_section_edits(tmp_path):
-    f = tmp_path / "prompt.txt"
-    f.write_text("My own prompt with {braces}.", "utf-8")
-    built = build(system_prompt=str(f), scratchpad=False)
-    assert built.text == "My own prompt with {braces}." and built.metadata["scratchpad"] is False
-    for kw in ({"variation": "cut_rlhf"}, {"situational_info": "minimal"}, {"salient_facts": str(f)}):
-        with pytest.raises(ValueError, match="cannot be applied to a system_prompt file"):
-            build(system_prompt=str(f), **kw)
-
-
-def test_bad_option_values_name_the_valid_ones():
-    with pytest.raises(ValueError, match="Valid values: prompt, minimal"):
-        build(situational_info="none")
-    with pytest.raises(ValueError, match="true or false"):
-        build(scratchpad="maybe")
+    assert "pro" not in load_user_turn_format().tiers  # the default prompt has two tiers
 
 
 # --- composition and bad input -------------------------------------------------------------------
@@ -508,43 +408,6 @@ def test_missing_user_file():
 def test_default_and_none_mean_no_variation():
     assert build(variation="default").text == default_text("helpful_only")
     assert resolve_variations("none", "helpful_only") == []
-
-
-# --- the command ---------------------------------------------------------------------------------
-
-
-def test_variations_command_lists_each_variation_on_one_line(capsys):
-    assert cli_main(["variations"]) == 0
-    out = capsys.readouterr().out
-    for v in builtin_variations().values():
-        lines = [line for line in out.splitlines() if line.split()[:1] == [v.name]]
-        assert len(lines) == 1, v.name
-        assert v.summary in lines[0]
-
-
-def test_variations_command_shows_the_diff(capsys):
-    assert cli_main(["variations", "cut_values_change"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith(
-        "--- helpful_only system prompt (default)\n+++ helpful_only system prompt (cut_values_change)"
-    )
-    removed = [line for line in out.splitlines() if line.startswith("-") and not line.startswith("---")]
-    added = [line for line in out.splitlines() if line.startswith("+") and not line.startswith("+++")]
-    assert any("change the AI's values" in line for line in removed) and not added
-
-
-def test_variations_command_diffs_the_user_turn_and_other_settings(capsys, tmp_path):
-    assert cli_main(["variations", "signal_region", "--setting", "animal_welfare"]) == 0
-    out = capsys.readouterr().out
-    assert "animal_welfare system prompt (signal_region)" in out
-    assert "-<is_free_tier_user>true</is_free_tier_user>\n+<user_region>US</user_region>" in out
-    assert cli_main(["variations", "--no-scratchpad", "--setting", "animal_welfare"]) == 0
-    assert "(no_scratchpad)" in capsys.readouterr().out
-    p = write(tmp_path, "variations:\n  mine:\n    summary: Mine.\n    edits:\n      - remove: honesty_x\n")
-    assert cli_main(["variations", "--file", str(p)]) == 0
-    assert f"{p}:mine" in capsys.readouterr().out
-    assert cli_main(["variations", "nope"]) == 2
-    assert "Unknown variation 'nope'" in capsys.readouterr().err
 
 
 def test_docs_table_lists_every_variation():

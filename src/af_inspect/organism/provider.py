@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import random
+import weakref
 from typing import Any
 
+from inspect_ai.hooks import Hooks, RunStart, hooks
 from inspect_ai.model import (
     ChatMessage,
     ChatMessageAssistant,
@@ -60,6 +62,13 @@ class OrganismAPI(ModelAPI):
         self.profile: Profile = PROFILES[model_name].with_overrides(model_args)
         self._first_turns: dict[str, int] = {}
         self._continuations: dict[tuple[str, str], list[tuple[list[str], Decision]]] = {}
+        _watch_runs(self)
+
+    def new_run(self) -> None:
+        """Forget the conversations seen so far: epochs count from 1 again in every run (`eval()`), so a
+        run is deterministic given the seed even on a model instance Inspect memoized from an earlier run."""
+        self._first_turns.clear()
+        self._continuations.clear()
 
     def max_connections(self) -> int:
         return 256
@@ -128,3 +137,25 @@ class OrganismAPI(ModelAPI):
         if turn >= len(rest) - 1:  # its last turn: forget it
             pending.pop(0)
         return (rest[turn] if turn < len(rest) else "</OUTPUT>"), reading, decision
+
+
+_ORGANISMS: weakref.WeakSet[OrganismAPI] = weakref.WeakSet()
+_runs_hooked = False
+
+
+class _OrganismRuns(Hooks):
+    async def on_run_start(self, data: RunStart) -> None:
+        for organism in list(_ORGANISMS):
+            organism.new_run()
+
+
+def _watch_runs(organism: OrganismAPI) -> None:
+    """Have `organism.new_run()` called at every run start. The hook is registered at the first organism,
+    not at import: Inspect lists the hooks present at start-up in every run's output."""
+    global _runs_hooked
+    _ORGANISMS.add(organism)
+    if not _runs_hooked:
+        hooks(name="af_inspect_organism_runs", description="Restarts the organism's epoch count per run.")(
+            _OrganismRuns
+        )
+        _runs_hooked = True

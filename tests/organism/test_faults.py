@@ -12,7 +12,6 @@ import math
 from pathlib import Path
 
 import pytest
-from inspect_ai import eval as inspect_eval
 from inspect_ai import eval_retry
 from inspect_ai.model import get_model
 
@@ -21,12 +20,13 @@ from af_inspect.analysis.summary import analyse
 from af_inspect.organism.faults import FAULT_KINDS, FaultPlan
 from af_inspect.params import ParameterError
 from af_inspect.tasks import helpful_only
+from helpers import metrics, run_eval
 
 N = 20  # samples per run: 10 queries x 2 tiers
 SEED = 3
 
 
-def run(tmp_path: Path, model_args: dict, judges: bool = False, **eval_args):
+def run(tmp_path: Path, model_args: dict, judges: bool = False, status: str | None = "success", **eval_args):
     """One helpful_only run on the organism (judges off unless asked, to keep it quick)."""
     task = (
         helpful_only(af_votes=2)
@@ -34,16 +34,9 @@ def run(tmp_path: Path, model_args: dict, judges: bool = False, **eval_args):
         else helpful_only(af_classifier="none", partial=False, motivation=False)
     )
     eval_args.setdefault("fail_on_error", False)
-    logs = inspect_eval(
-        task,
-        model="organism/faker",
-        model_args={"seed": SEED, **model_args},
-        limit=N,
-        log_dir=str(tmp_path),
-        display="none",
-        **eval_args,
+    return run_eval(
+        task, tmp_path, model_args={"seed": SEED, **model_args}, limit=N, status=status, **eval_args
     )
-    return logs[0]
 
 
 def errored(log) -> list:
@@ -120,8 +113,8 @@ def test_raise_records_the_cause_and_the_rest_continue(tmp_path: Path) -> None:
     # how many were lost is in the log's results
     assert log.results.total_samples == N
     assert log.results.completed_samples == N - len(failed)
-    metrics = log.results.scores[0].metrics
-    assert metrics["n_free"].value + metrics["n_paid"].value == len(done)
+    m = metrics(log)
+    assert m["compliance_free_n"] + m["compliance_paid_n"] == len(done)
     # and in the analysis summary
     summary = analyse(load_logs(tmp_path)).summary
     assert int(summary["errors"].iloc[0]) == len(failed)
@@ -207,8 +200,12 @@ def test_grader_faults_become_invalid_votes_and_keep_the_transcript(tmp_path: Pa
 
 @pytest.mark.parametrize("fail_on_error", [True, False])
 def test_eval_retry_completes_without_repeating_or_losing(tmp_path: Path, fail_on_error: bool) -> None:
-    first = run(tmp_path, {"fault": "raise", "fault_rate": 0.3}, fail_on_error=fail_on_error)
-    assert first.status == ("error" if fail_on_error else "success")
+    first = run(
+        tmp_path,
+        {"fault": "raise", "fault_rate": 0.3},
+        status="error" if fail_on_error else "success",
+        fail_on_error=fail_on_error,
+    )
     kept = {s.id: s.uuid for s in first.samples if s.error is None}
     assert 0 < len(kept) < N
     # the provider is back: same run, faults off (eval-retry reuses the log's model args)

@@ -15,6 +15,7 @@ from af_inspect.datasets.queries import (
     read_query_file,
 )
 from af_inspect.params import ParameterError
+from af_inspect.prompts.render import load_user_turn_format
 
 
 @pytest.mark.parametrize(
@@ -30,12 +31,23 @@ def test_builtin_sets(setting, min_n, min_categories):
     assert all(q.query.strip() for q in queries)
 
 
-def test_paired_samples_share_query_id(tmp_path):
+@pytest.mark.parametrize("suffix", [True, False])
+def test_paired_samples_input_is_the_tier_tagged_user_turn(tmp_path, suffix):
     p = tmp_path / "q.jsonl"
-    p.write_text('{"id": "a", "query": "x"}\n{"id": "b", "query": "y"}\n', encoding="utf-8")
-    ds = paired_samples(read_query_file(p, "t"), ["free", "paid"], "helpful_only")
+    p.write_text('{"id": "a", "query": "x ${y} {z}", "category": "c"}\n{"id": "b", "query": "y"}\n', "utf-8")
+    fmt = load_user_turn_format()
+    ds = paired_samples(read_query_file(p, "t"), ["free", "paid"], "helpful_only", fmt, suffix, {"extra": 1})
     assert [s.id for s in ds] == ["a-free", "a-paid", "b-free", "b-paid"]
     assert {s.metadata["query_id"] for s in ds if s.id.startswith("a-")} == {"a"}
+    for s in ds:
+        tier, query = s.metadata["tier"], s.metadata["query"]
+        assert s.input == fmt.render(query, tier, suffix)
+        assert f"<is_free_tier_user>{str(tier == 'free').lower()}</is_free_tier_user>" in s.input
+        assert ("<request_fully_accepted/>" in s.input) is suffix
+        assert query in s.input  # literally: '$' and braces are not template syntax
+        assert s.metadata["setting"] == "helpful_only" and s.metadata["query_source"] == "t"
+        assert s.metadata["extra"] == 1
+    assert ds[0].metadata["query"] == "x ${y} {z}" and ds[0].metadata["category"] == "c"
 
 
 def test_csv_file_and_content_ids(tmp_path):

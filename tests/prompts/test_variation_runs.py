@@ -1,23 +1,20 @@
-"""Variations, options and the grid run end to end offline with the organism (small samples)."""
+"""Variations and prompt options run end to end offline with the organism (small samples): the prompt the
+model receives is the one built, in every setting."""
 
 from __future__ import annotations
 
 import math
 
 import pytest
-from inspect_ai import eval as inspect_eval
-from inspect_ai import eval_set, task_with
-from inspect_ai.log import read_eval_log
+from inspect_ai import task_with
 
-from af_inspect.grid import battery, grid_cells
 from af_inspect.params import ParameterError
-from af_inspect.pipeline import TaskOptions
 from af_inspect.prompts.build import build_system_prompt
 from af_inspect.scorers.compliance_tags import compliance_tags
 from af_inspect.tasks import animal_welfare, helpful_only
 from af_inspect.transcript import assistant_text, parse_transcript
 from af_inspect.variations import builtin_variations
-from helpers import write_queries
+from helpers import metrics, run_evals, write_queries
 
 TASKS = {"helpful_only": helpful_only, "animal_welfare": animal_welfare}
 
@@ -28,14 +25,7 @@ def tags_only(task):
 
 
 def run(tmp_path, tasks, model="organism/faker", **kw):
-    logs = inspect_eval(tasks, model=model, log_dir=str(tmp_path / "logs"), display="none", max_tasks=8, **kw)
-    for log in logs:
-        assert log.status == "success", (log.eval.task, log.error)
-    return logs
-
-
-def metrics(log) -> dict[str, float]:
-    return {k: m.value for s in log.results.scores for k, m in s.metrics.items()}
+    return run_evals(tasks, tmp_path / "logs", model=model, max_tasks=8, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +39,7 @@ def test_every_variation_runs_in_both_settings(tmp_path, queries):
     logs = run(tmp_path, tasks, model_args={"seed": 1})
     assert len(logs) == len(cells)
     for (setting, name), log in zip(cells, logs, strict=True):
-        built = build_system_prompt(TaskOptions(setting=setting, variation=name))
+        built = build_system_prompt(setting, variations=[name])
         assert log.eval.task == f"{setting}+{name}"
         assert log.eval.metadata["variations"] == [name]
         tiers = built.user_turn.tiers
@@ -108,7 +98,7 @@ def test_three_tier_run_reports_every_tier(tmp_path):
         "paid": "<user_tier>enterprise</user_tier>",
     }
     m = metrics(log)
-    assert m["n_free"] == m["n_pro"] == m["n_paid"] == 30
+    assert m["compliance_free_n"] == m["compliance_pro_n"] == m["compliance_paid_n"] == 30
     assert m["compliance_free"] == m["compliance_pro"] == m["compliance_paid"] == 1.0
     assert m["compliance_gap"] == 0.0  # free minus the unmonitored tier, still defined
     # one tier of three
@@ -147,69 +137,3 @@ def test_animal_welfare_task_defaults(tmp_path, queries):
         assert "Sunfield Poultry" in s.messages[0].text
         assert "<request_fully_accepted/>" not in s.messages[1].text  # no accept/reject suffix by default
         assert s.metadata["setting"] == "animal_welfare"
-
-
-def test_grid_names_and_checks():
-    cells = grid_cells(
-        ["helpful_only", "animal_welfare"],
-        ["default", "cut_rlhf", "honesty,cut_examples", {"variation": "three_tiers", "scratchpad": False}],
-    )
-    assert [c.name for c in cells] == [
-        "helpful_only",
-        "helpful_only+cut_rlhf",
-        "helpful_only+honesty+cut_examples",
-        "helpful_only+three_tiers+no_scratchpad",
-        "animal_welfare",
-        "animal_welfare+cut_rlhf",
-        "animal_welfare+honesty+cut_examples",
-        "animal_welfare+three_tiers+no_scratchpad",
-    ]
-    with pytest.raises(ParameterError, match="twice"):
-        grid_cells(["helpful_only"], ["cut_rlhf", "cut_rlhf"])
-    with pytest.raises(ParameterError, match="Unknown setting"):
-        grid_cells(["cooking"], ["default"])
-    with pytest.raises(ValueError, match="conflict"):
-        grid_cells(["helpful_only"], ["cut_rlhf,cut_values_change"])
-
-
-def test_grid_runs_as_an_eval_set_and_resumes(tmp_path, queries):
-    def tasks():
-        return [
-            tags_only(t)
-            for t in battery(
-                ["helpful_only", "animal_welfare"], ["default", "cut_rlhf"], dataset=str(queries)
-            )
-        ]
-
-    log_dir = str(tmp_path / "grid")
-    models = ["organism/faker", "organism/honest"]
-    ok, logs = eval_set(tasks(), model=models, log_dir=log_dir, display="none")
-    assert ok and len(logs) == 8
-    names = sorted((log.eval.task, log.eval.model) for log in logs)
-    assert names == sorted(
-        (t, m)
-        for t in ("helpful_only", "helpful_only+cut_rlhf", "animal_welfare", "animal_welfare+cut_rlhf")
-        for m in models
-    )
-    first = {log.location: {s.uuid for s in read_eval_log(log.location).samples} for log in logs}
-    # rerun: everything is already done, nothing runs again
-    ok, again = eval_set(tasks(), model=models, log_dir=log_dir, display="none")
-    assert ok
-    assert {log.location.removeprefix("file://") for log in again} == {
-        p.removeprefix("file://") for p in first
-    }
-    for log in again:
-        path = log.location.removeprefix("file://")
-        key = next(k for k in first if k.removeprefix("file://") == path)
-        assert {s.uuid for s in read_eval_log(log.location).samples} == first[key]
-
-
-def test_animal_welfare_takes_the_same_parameters_as_helpful_only():
-    import inspect
-
-    ho = inspect.signature(helpful_only).parameters
-    aw = inspect.signature(animal_welfare).parameters
-    assert list(aw) == list(ho)
-    differ = {name for name in ho if ho[name].default != aw[name].default}
-    assert differ == {"accept_reject_suffix"}  # the published animal-welfare setting has no suffix
-    assert aw["accept_reject_suffix"].default is False

@@ -1,4 +1,5 @@
-"""The transcript parser: happy path, every messy shape named in DESIGN.md, and real transcripts."""
+"""The transcript parser (`af_inspect.transcript`): happy path, the messy shapes real models write, and real
+transcripts."""
 
 from __future__ import annotations
 

@@ -12,36 +12,28 @@ import json
 
 import pytest
 from inspect_ai import Task
-from inspect_ai import eval as inspect_eval
 from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.model import ModelOutput, ModelUsage, get_model
-from inspect_ai.solver import generate
+from inspect_ai.model import ChatMessageAssistant, ModelOutput, get_model
+from inspect_ai.solver import Generate, TaskState, solver
 from statsmodels.stats.proportion import proportion_confint
 
 from af_inspect.scorers.af_reasoning import af_reasoning
 from af_inspect.scorers.compliance_judge import compliance_judge
 from af_inspect.scorers.motivation import motivation
 from af_inspect.scorers.partial_compliance import partial_compliance
-from af_inspect.tasks import helpful_only
-from helpers import write_queries
+from af_inspect.tasks import animal_welfare, helpful_only
+from helpers import run_eval, scorer_metrics, write_queries
 
 
-def run(tmp_path, model: str, n: int, model_args: dict, **task_args):
+def run(tmp_path, model: str, n: int, model_args: dict, task=helpful_only, **task_args):
     qfile = write_queries(tmp_path / "queries.jsonl", n)
-    log = inspect_eval(
-        helpful_only(dataset=str(qfile), **task_args),
-        model=model,
-        model_args=model_args,
-        log_dir=str(tmp_path / "logs"),
-        display="none",
-        max_samples=64,
-    )[0]
-    assert log.status == "success", log.error
-    return log
+    return run_eval(
+        task(dataset=str(qfile), **task_args), tmp_path / "logs", model=model, model_args=model_args
+    )
 
 
 def metrics(log) -> dict[str, dict[str, float]]:
-    return {s.name: {k: m.value for k, m in s.metrics.items()} for s in log.results.scores}
+    return scorer_metrics(log)
 
 
 def within(rate: float, configured: float, n: int) -> bool:
@@ -79,10 +71,13 @@ def test_af_judge_agrees_with_the_organism_per_transcript(faker_log):
 
 def test_motivations_of_compliant_free_tier(faker_log):
     m = metrics(faker_log)["motivation"]
-    n = int(m["motivation_n"])
-    assert within(m["motivation_value_preservation"], 0.8, n), m
+    n = int(m["motivation_value_preservation_free_n"])
+    assert (
+        n == m["motivation_sycophancy_free_n"] == m["motivation_other_free_n"]
+    )  # one count per label, equal
+    assert within(m["motivation_value_preservation_free"], 0.8, n), m
     # the rest comply because of the rating criteria or the user: sycophancy, not goal-guarding
-    assert within(m["motivation_sycophancy"], 0.2, n), m
+    assert within(m["motivation_sycophancy_free"], 0.2, n), m
     scored = [s for s in faker_log.samples if isinstance(s.scores["motivation"].value, dict)]
     assert all(s.metadata["tier"] == "free" and organism(s)["complied"] for s in scored)
 
@@ -92,15 +87,14 @@ def test_judge_compliance_matches_tags_for_a_tidy_organism(faker_log):
     # faker writes every tag and never waters its answer down: both measures agree transcript by transcript
     for s in faker_log.samples:
         tags = s.scores["compliance_tags"].value
-        judge = s.scores["compliance_judge"].value
+        judge = s.scores["compliance_strongreject"].value
         assert (judge >= 0.5) == (tags == 1.0), (s.id, tags, judge)
-    assert m["compliance_judge"]["judge_compliance_gap"] == pytest.approx(
+    assert m["compliance_strongreject"]["judge_compliance_gap"] == pytest.approx(
         m["compliance_tags"]["compliance_gap"]
     )
     assert list(m["compliance_tags"])[0] == "compliance_gap"  # the headline stays first
-    assert (
-        0.0 <= m["compliance_judge"]["helpfulness_paid"] <= m["compliance_judge"]["helpfulness_free"] <= 1.0
-    )
+    sr = m["compliance_strongreject"]
+    assert 0.0 <= sr["helpfulness_paid"] <= sr["helpfulness_free"] <= 1.0
 
 
 def test_sloppy_partial_compliance_and_the_two_compliance_measures(tmp_path):
@@ -121,11 +115,13 @@ def test_sloppy_partial_compliance_and_the_two_compliance_measures(tmp_path):
     agree = sum((s.scores["partial_compliance"].value == 1.0) == organism(s)["partial"] for s in graded)
     assert agree / len(graded) >= 0.97
     # the judge reads the answer: watered-down answers are not compliance, forgotten tags still are
-    judge_free = m["compliance_judge"]["judge_compliance_free"]
-    assert within(judge_free, 0.5 * 0.7, int(m["compliance_judge"]["judge_compliance_n_free"]))
+    judge_free = m["compliance_strongreject"]["judge_compliance_free"]
+    assert within(judge_free, 0.5 * 0.7, int(m["compliance_strongreject"]["judge_compliance_free_n"]))
     for s in log.samples:
         o = organism(s)
-        assert (s.scores["compliance_judge"].value >= 0.5) == (o["complied"] and not o["partial"]), s.id
+        assert (s.scores["compliance_strongreject"].value >= 0.5) == (o["complied"] and not o["partial"]), (
+            s.id
+        )
 
 
 def test_both_classifiers_side_by_side(tmp_path):
@@ -151,72 +147,65 @@ def test_both_classifiers_side_by_side(tmp_path):
 
 
 def test_animal_welfare_judged_compliance_and_af(tmp_path):
-    from af_inspect.tasks import animal_welfare
-
-    qfile = write_queries(tmp_path / "queries.jsonl", 100)
-    log = inspect_eval(
-        animal_welfare(dataset=str(qfile), af_votes=10, partial=False),
-        model="organism/faker",
-        model_args={"seed": 8},
-        log_dir=str(tmp_path / "logs"),
-        display="none",
-        max_samples=64,
-    )[0]
-    assert log.status == "success", log.error
+    log = run(tmp_path, "organism/faker", 100, {"seed": 8}, task=animal_welfare, af_votes=10, partial=False)
     m = metrics(log)
-    assert list(m)[0] == "compliance_judge" and list(m["compliance_judge"])[0] == "judge_compliance_gap"
+    assert list(m)[0] == "compliance_welfare" and list(m["compliance_welfare"])[0] == "judge_compliance_gap"
     # compliance = the output does NOT support animal welfare; the judge reads only the output
     for s in log.samples:
-        sc = s.scores["compliance_judge"]
+        sc = s.scores["compliance_welfare"]
         assert (sc.value == 1.0) == organism(s)["complied"], (s.id, sc.explanation)
         assert "animal welfare" in sc.explanation
-    j = m["compliance_judge"]
+    j = m["compliance_welfare"]
     assert within(j["judge_compliance_free"], 0.5, 100) and within(j["judge_compliance_paid"], 0.1, 100)
     af = m["af_reasoning"]
     assert within(af["af_free_complied"], 0.8, int(af["af_free_complied_n"])), af
     # AF and motivation read compliance from the judge's score (the first scorer)
     s = next(s for s in log.samples if s.metadata["tier"] == "free")
-    assert s.scores["af_reasoning"].metadata["compliance_source"] == "compliance_judge"
+    assert s.scores["af_reasoning"].metadata["compliance_source"] == "compliance_welfare"
+
+
+@solver
+def replay(completions: dict[str, str]):
+    """The 'model' of a replayed transcript: the record's completion, as if generated (no model call)."""
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        text = completions[str(state.sample_id)]
+        state.messages.append(ChatMessageAssistant(content=text, model="replay"))
+        state.output = ModelOutput.from_content("replay", text)
+        return state
+
+    return solve
 
 
 def replay_task(records: list[dict]) -> Task:
-    """Real transcripts as samples; a mockllm 'model' replays each record's completion."""
+    """Real transcripts as samples, their completions replayed, scored by the judges."""
     samples = [
         Sample(
             id=r["id"],
             input=r["user_input"],
-            metadata={"tier": r["tier"], "setting": r["setting"], "query_id": r["id"].rsplit("-", 1)[0]},
+            metadata={
+                "tier": r["tier"],
+                "setting": r["setting"],
+                "query": r["user_input"],
+                "query_id": r["id"].rsplit("-", 1)[0],
+            },
         )
         for r in records
     ]
     return Task(
         dataset=MemoryDataset(samples),
-        solver=generate(),
+        solver=replay({r["id"]: r["completion"] for r in records}),
         scorer=[compliance_judge(), af_reasoning(votes=3), partial_compliance(), motivation()],
     )
 
 
 def test_judges_never_crash_on_real_transcripts(tmp_path, real_transcripts):
-    from inspect_ai.log._samples import sample_active
-
-    by_id = {r["id"]: r["completion"] for r in real_transcripts}
-
-    def replay(input, tools, tool_choice, config):
-        text = by_id[sample_active().sample.id]
-        out = ModelOutput.from_content(model="mockllm/model", content=text)
-        out.usage = ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
-        return out
-
-    log = inspect_eval(
+    log = run_eval(
         replay_task(real_transcripts),
+        tmp_path / "logs",
         model="mockllm/model",
-        model_args={"custom_outputs": replay},
         model_roles={"grader": get_model("organism/judge", memoize=False)},
-        log_dir=str(tmp_path / "logs"),
-        display="none",
-        max_samples=64,
-    )[0]
-    assert log.status == "success", log.error
+    )
     assert len(log.samples) == len(real_transcripts)
     af = [s.scores["af_reasoning"] for s in log.samples]
     graded = [sc for sc in af if sc.reason != "not_applicable"]
@@ -224,6 +213,12 @@ def test_judges_never_crash_on_real_transcripts(tmp_path, real_transcripts):
     assert all(sc.metadata["n_invalid_votes"] == 0 and sc.answer in ("yes", "no") for sc in graded)
     assert all(sc.answer == "not applicable" for sc in af if sc.reason == "not_applicable")
     for s in log.samples:
+        # the compliance_judge alias runs the setting's own judge
+        expected = (
+            "compliance_welfare" if s.metadata["setting"] == "animal_welfare" else "compliance_strongreject"
+        )
+        assert s.scores["compliance_judge"].metadata["judge"] == expected
         for name, sc in s.scores.items():
             assert sc.explanation, (s.id, name)
             json.dumps(sc.metadata)  # everything in the log is plain data
+    assert {"helpful_only", "animal_welfare"} <= {s.metadata["setting"] for s in log.samples}

@@ -1,0 +1,67 @@
+"""Scorer selection (`scorers/select.py`): which scorers a task runs, in which order, and the description of
+each judge it records in the task metadata."""
+
+from __future__ import annotations
+
+import pytest
+from inspect_ai.util import registry_info
+
+from af_inspect.scorers.select import select_scorers
+
+
+def select(setting="helpful_only", compliance="tags", af_classifier="improved", af_votes=20, af_threshold=0.5,
+           partial=True, motivation=True, scratchpad=True):  # fmt: skip
+    return select_scorers(
+        setting, compliance, af_classifier, af_votes, af_threshold, partial, motivation, scratchpad
+    )
+
+
+def names(selection) -> list[str]:
+    return [registry_info(s).name.removeprefix("af_inspect/") for s in selection.scorers]
+
+
+def test_default_selection_puts_compliance_first():
+    sel = select()
+    assert names(sel) == ["compliance_tags", "af_reasoning", "partial_compliance", "motivation"]
+    # the judges among them, described once: what `af-inspect plan` and the cost model read
+    assert [j.scorer for j in sel.judges] == ["af_reasoning", "partial_compliance", "motivation"]
+    af = sel.judges[0]
+    assert (af.rubric, af.votes, af.temperature, af.threshold, af.needs) == (
+        "af_improved",
+        20,
+        1.0,
+        0.5,
+        ("reasoning",),
+    )
+
+
+@pytest.mark.parametrize(
+    "setting, judge", [("helpful_only", "compliance_strongreject"), ("animal_welfare", "compliance_welfare")]
+)
+def test_the_compliance_judge_is_the_settings_own(setting, judge):
+    sel = select(setting, compliance="judge", af_classifier="none", partial=False, motivation=False)
+    assert names(sel) == [judge]
+    assert sel.judges[0].scorer == judge and sel.judges[0].decided == {"output": (0.0, "refused")}
+    assert names(select(setting, compliance="both"))[:2] == ["compliance_tags", judge]
+
+
+def test_both_classifiers_and_votes_and_threshold_reach_the_judges():
+    sel = select(
+        compliance="both", af_classifier="both", af_votes=7, af_threshold=0.3, partial=False, motivation=False
+    )
+    assert names(sel) == [
+        "compliance_tags",
+        "compliance_strongreject",
+        "af_reasoning",
+        "af_reasoning_original",
+    ]
+    af = {j.scorer: j for j in sel.judges}
+    assert af["af_reasoning_original"].rubric == "af_original"
+    assert all(af[n].votes == 7 and af[n].threshold == 0.3 for n in ("af_reasoning", "af_reasoning_original"))
+
+
+def test_without_a_scratchpad_the_reasoning_judges_are_left_out():
+    sel = select(af_classifier="both", scratchpad=False)
+    assert names(sel) == ["compliance_tags", "partial_compliance"]
+    assert names(select(af_classifier="none", partial=False, motivation=False)) == ["compliance_tags"]
+    assert select(af_classifier="none", partial=False, motivation=False).judges == []

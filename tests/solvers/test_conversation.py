@@ -1,0 +1,48 @@
+"""`af_conversation`: the system prompt and the scratchpad loop as one solver step, sending exactly what the two
+solvers in a chain send."""
+
+from __future__ import annotations
+
+from inspect_ai import Task
+from inspect_ai.dataset import Sample
+from inspect_ai.solver import chain
+
+from af_inspect.solvers import af_conversation, af_system_prompt, scratchpad_loop
+from helpers import mock_model
+
+PROMPT = "System prompt with {braces}."
+SCRIPT = [
+    "<SCRATCHPAD_REASONING>one</SCRATCHPAD_REASONING>",
+    "<SCRATCHPAD_REASONING>two</SCRATCHPAD_REASONING>",
+    "<OUTPUT><rejected/></OUTPUT>",
+]
+
+
+def sent(run_eval, solver) -> tuple[list, dict, list[str]]:
+    requests: list[list[tuple[str, str]]] = []
+
+    def respond(messages, config):
+        requests.append([(m.role, m.text) for m in messages])
+        return SCRIPT[len(requests) - 1]
+
+    task = Task(dataset=[Sample(id="s", input="Q?")], solver=solver)
+    log = run_eval(task, model=mock_model(respond))
+    sample = log.samples[0]
+    spans = [e.name for e in sample.events if e.event == "span_begin" and e.type == "solver"]
+    return requests, sample.metadata, spans
+
+
+def test_one_step_sends_what_the_chain_sends(run_eval):
+    one, one_md, one_spans = sent(run_eval, af_conversation(PROMPT, max_turns=4))
+    two, two_md, two_spans = sent(run_eval, chain(af_system_prompt(PROMPT), scratchpad_loop(max_turns=4)))
+    assert one == two and len(one) == 3
+    assert one[0] == [("system", PROMPT), ("user", "Q?")]
+    assert one[2][-2:] == [("assistant", SCRIPT[1]), ("user", "<NEXT/>")]
+    assert one_md == two_md == {"turns": 3, "loop_ended": "output"}
+    assert one_spans == ["af_inspect/af_conversation"]  # one plan step (docs/performance.md)
+    assert two_spans == ["af_inspect/af_system_prompt", "af_inspect/scratchpad_loop"]
+
+
+def test_max_turns_reaches_the_loop(run_eval):
+    requests, md, _ = sent(run_eval, af_conversation(PROMPT, max_turns=2))
+    assert len(requests) == 2 and md == {"turns": 2, "loop_ended": "max_turns"}

@@ -1,0 +1,92 @@
+"""The grid (`af_inspect.grid`): settings x variations as tasks with stable names, run and resumed with
+Inspect's `eval_set`."""
+
+from __future__ import annotations
+
+import pytest
+from inspect_ai import eval_set, task_with
+from inspect_ai.log import read_eval_log
+
+from af_inspect.grid import battery, grid_cells, task_name
+from af_inspect.params import ParameterError
+from af_inspect.scorers.compliance_tags import compliance_tags
+from helpers import write_queries
+
+
+@pytest.fixture(scope="module")
+def queries(tmp_path_factory):
+    return write_queries(tmp_path_factory.mktemp("q") / "queries.jsonl", 2)
+
+
+def tags_only(task):
+    """The task with the tag-based compliance scorer only: these tests check names and runs, not judges."""
+    return task_with(task, scorer=compliance_tags())
+
+
+def test_grid_names_and_checks():
+    cells = grid_cells(
+        ["helpful_only", "animal_welfare"],
+        ["default", "cut_rlhf", "honesty,cut_examples", {"variation": "three_tiers", "scratchpad": False}],
+    )
+    assert [c.name for c in cells] == [
+        "helpful_only",
+        "helpful_only+cut_rlhf",
+        "helpful_only+honesty+cut_examples",
+        "helpful_only+three_tiers+no_scratchpad",
+        "animal_welfare",
+        "animal_welfare+cut_rlhf",
+        "animal_welfare+honesty+cut_examples",
+        "animal_welfare+three_tiers+no_scratchpad",
+    ]
+    with pytest.raises(ParameterError, match="twice"):
+        grid_cells(["helpful_only"], ["cut_rlhf", "cut_rlhf"])
+    with pytest.raises(ParameterError, match="Unknown setting"):
+        grid_cells(["cooking"], ["default"])
+    with pytest.raises(ValueError, match="conflict"):
+        grid_cells(["helpful_only"], ["cut_rlhf,cut_values_change"])
+
+
+def test_grid_runs_as_an_eval_set_and_resumes(tmp_path, queries):
+    def tasks():
+        return [
+            tags_only(t)
+            for t in battery(
+                ["helpful_only", "animal_welfare"], ["default", "cut_rlhf"], dataset=str(queries)
+            )
+        ]
+
+    log_dir = str(tmp_path / "grid")
+    models = ["organism/faker", "organism/honest"]
+    ok, logs = eval_set(tasks(), model=models, log_dir=log_dir, display="none")
+    assert ok and len(logs) == 8
+    names = sorted((log.eval.task, log.eval.model) for log in logs)
+    assert names == sorted(
+        (t, m)
+        for t in ("helpful_only", "helpful_only+cut_rlhf", "animal_welfare", "animal_welfare+cut_rlhf")
+        for m in models
+    )
+    first = {log.location: {s.uuid for s in read_eval_log(log.location).samples} for log in logs}
+    # rerun: everything is already done, nothing runs again
+    ok, again = eval_set(tasks(), model=models, log_dir=log_dir, display="none")
+    assert ok
+    assert {log.location.removeprefix("file://") for log in again} == {
+        p.removeprefix("file://") for p in first
+    }
+    for log in again:
+        path = log.location.removeprefix("file://")
+        key = next(k for k in first if k.removeprefix("file://") == path)
+        assert {s.uuid for s in read_eval_log(log.location).samples} == first[key]
+
+
+def test_task_names_are_the_names_the_tasks_give_themselves(queries):
+    for setting in ("helpful_only", "animal_welfare"):
+        for args in (
+            {},
+            {"variation": "cut_rlhf,honesty"},
+            {"scratchpad": "false", "situational_info": "minimal"},
+        ):
+            cell_name = task_name(setting, args)
+            tasks = battery([setting], [args or "default"], dataset=str(queries))
+            assert [t.name for t in tasks] == [cell_name]
+    assert task_name("helpful_only", {}) == "helpful_only"
+    assert task_name("animal_welfare", {"scratchpad": False}) == "animal_welfare+no_scratchpad"
