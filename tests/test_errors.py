@@ -8,6 +8,8 @@ non-zero exit code.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rich.text import Text
 
@@ -92,3 +94,14 @@ def test_af_inspect_commands_print_the_message_on_stderr(tmp_path, argv, message
     assert run.code == 2
     assert_message_only(run, message)
     assert run.err.startswith(f"af-inspect {argv[0]}: error: ")
+
+
+def test_an_error_raised_while_scoring_is_a_message_too(tmp_path):
+    """A judge on an imported log without a grader: raised inside score(), shown as the message alone."""
+    examples = Path(__file__).resolve().parents[1] / "examples" / "transcripts.jsonl"
+    ran = run_cli("af-inspect", "import", str(examples), "-o", "t.eval", cwd=tmp_path)
+    assert ran.code == 0, ran.text
+    run = run_cli(
+        "inspect", "score", "t.eval", "--scorer", "af_inspect/af_reasoning", "--overwrite", cwd=tmp_path
+    )
+    assert_message_only(run, "This log was imported (model imported/...): its model cannot grade.")
