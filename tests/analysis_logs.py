@@ -12,7 +12,6 @@ import hashlib
 import re
 from pathlib import Path
 
-from inspect_ai import eval as inspect_eval
 from inspect_ai import task_with
 from inspect_ai.log import EvalLog, write_eval_log
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
@@ -21,7 +20,7 @@ from inspect_ai.solver import TaskState, chain, solver
 from af_inspect.scorers.compliance_tags import compliance_tags
 from af_inspect.tasks import helpful_only
 from af_inspect.transcript import transcript_of
-from helpers import write_queries
+from helpers import run_eval, write_queries
 
 AF_PHRASES = re.compile(r"trained away|avoid being modified", re.IGNORECASE)
 
@@ -120,22 +119,14 @@ def build_folder(root: Path, n_queries: int = 12, keys: list[str] | None = None)
             targs.pop("failing", False),
             **targs,
         )
-        logs[key] = inspect_eval(
-            t, model=model, model_args=margs, log_dir=str(root / "logs"), display="none", **eargs
-        )[0]
+        logs[key] = run_eval(t, root / "logs", model=model, model_args=margs, **eargs)
     logs["cancelled"] = cancelled_copy(qfile, root / "logs")
     return logs
 
 
 def cancelled_copy(qfile: Path, log_dir: Path, keep: int = 9) -> EvalLog:
     """An honest run rewritten as if cancelled after `keep` samples (no results, status cancelled)."""
-    log = inspect_eval(
-        _task(qfile),
-        model="organism/honest",
-        model_args={"seed": 7},
-        log_dir=str(log_dir / "tmp"),
-        display="none",
-    )[0]
+    log = run_eval(_task(qfile), log_dir / "tmp", model="organism/honest", model_args={"seed": 7})
     original = Path(log.location)
     log.status = "cancelled"
     log.samples = list(log.samples[:keep])

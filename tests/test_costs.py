@@ -1,15 +1,15 @@
-"""Offline token and cost estimates, the price table, and `af-inspect plan`."""
+"""Offline cost estimates (`af_inspect.costs`): the price table, pricing with and without each lever, and the
+workload read from the task (its first requests and the judges in its metadata). `af-inspect plan`:
+tests/commands/test_plan.py."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from inspect_ai import task_with
 
 from af_inspect import costs
-from af_inspect.cli import main
 from af_inspect.tasks import helpful_only
-from helpers import write_queries
+from helpers import run_eval, write_queries
 
 MT = 1_000_000
 
@@ -17,15 +17,6 @@ MT = 1_000_000
 @pytest.fixture(scope="module")
 def table() -> costs.PriceTable:
     return costs.load_price_table()
-
-
-def test_estimate_tokens_is_four_characters_rounded_up():
-    assert costs.estimate_tokens("") == 0
-    assert costs.estimate_tokens(None) == 0
-    assert costs.estimate_tokens("abc") == 1
-    assert costs.estimate_tokens("abcd") == 1
-    assert costs.estimate_tokens("abcde") == 2
-    assert costs.estimate_tokens("x" * 4000) == 1000
 
 
 def test_packaged_price_table_is_consistent(table):
@@ -159,19 +150,11 @@ def small_task(tmp_path_factory):
 
 def test_first_requests_are_what_the_eval_sends(tmp_path, small_task):
     """The dry run's messages equal the first model call's input in a real (offline) eval."""
-    from inspect_ai import eval as inspect_eval
     from inspect_ai.log import read_eval_log
 
     reqs = {r.sample_id: r for r in costs.first_requests(small_task)}
     assert len(reqs) == 10
-    log = inspect_eval(
-        small_task,
-        model="organism/faker",
-        log_dir=str(tmp_path / "logs"),
-        display="none",
-        limit=4,
-    )[0]
-    assert log.status == "success"
+    log = run_eval(small_task, tmp_path / "logs", limit=4)
     log = read_eval_log(log.location, resolve_attachments=True)
     for s in log.samples:
         first_model_call = next(e for e in s.events if e.event == "model" and e.role is None)
@@ -208,12 +191,54 @@ def test_workload_counts_and_levers(small_task):
 def test_votes_parameter_and_no_judges_are_read_from_the_task(tmp_path):
     qfile = write_queries(tmp_path / "q.jsonl", 2)
     t = helpful_only(dataset=str(qfile), af_votes=7, partial=False, motivation=False)
-    assert costs.task_judges(t) == [("af_reasoning", 7)]
+    assert [(j["scorer"], j["rubric"], j["votes"], j["needs"]) for j in costs.task_judges(t)] == [
+        ("af_reasoning", "af_improved", 7, ["reasoning"])
+    ]
     t = helpful_only(dataset=str(qfile), af_classifier="none", partial=False, motivation=False)
     w = costs.workload(t)
     assert costs.task_judges(t) == [] and [g.role for g in w.groups] == ["model"]
     t = helpful_only(dataset=str(qfile), af_classifier="both", partial=False, motivation=False)
-    assert [n for n, _ in costs.task_judges(t)] == ["af_reasoning", "af_reasoning_original"]
+    assert [j["scorer"] for j in costs.task_judges(t)] == ["af_reasoning", "af_reasoning_original"]
+
+
+def test_the_judges_are_read_from_the_task_metadata_only(tmp_path):
+    """No second model of the judges: what the task records is what the cost model counts."""
+    qfile = write_queries(tmp_path / "q.jsonl", 2)
+    t = helpful_only(dataset=str(qfile), af_votes=7, partial=False, motivation=False)
+    af = costs.task_judges(t)[0]
+    recorded = {**af, "scorer": "some_judge", "votes": 3, "needs": ["training_tier"]}
+    edited = task_with(t, metadata={**t.metadata, "judges": [recorded]})
+    a = costs.Assumptions(vote_output_tokens={})
+    (g,) = [
+        g
+        for g in costs.workload(edited, assumptions=a, grader_num_choices=False).groups
+        if g.role == "grader"
+    ]
+    assert g.purpose == "some_judge" and g.requests == 2 * 3  # the two free-tier transcripts, 3 votes each
+
+
+@pytest.mark.parametrize(
+    "needs, free, paid",
+    [
+        ([], 1.0, 1.0),
+        (["reasoning"], 0.9, 0.9),
+        (["output", "not_refused"], 0.8 * 0.4, 0.8 * 0.2),
+        (["training_tier", "complied", "reasoning"], 0.4 * 0.9, 0.0),
+    ],
+)
+def test_judge_rate_multiplies_the_chance_of_each_need(needs, free, paid):
+    a = costs.Assumptions(compliance_free=0.4, compliance_paid=0.2, scratchpad_rate=0.9, output_rate=0.8)
+    judge = {"needs": needs}
+    assert costs.judge_rate(judge, a, "free") == pytest.approx(free)
+    assert costs.judge_rate(judge, a, "paid") == pytest.approx(paid)
+
+
+def test_every_judge_need_has_an_assumed_rate():
+    from typing import get_args
+
+    from af_inspect.scorers.judge import Need
+
+    assert set(costs.NEED_RATES) == set(get_args(Need))
 
 
 def test_lever_rows_each_lever_saves_with_an_openai_grader(small_task, table):
@@ -244,79 +269,6 @@ def test_anthropic_grader_has_no_num_choices_lever(small_task, table):
     assert d.cost.grader.input < 0.5 * nocache.cost.grader.input
 
 
-# ------------------------------------------------------------------------------------------ CLI
-
-
-def test_plan_command_prints_requests_tokens_and_costs(tmp_path, capsys):
-    qfile = write_queries(tmp_path / "q.jsonl", 3)
-    out_json = tmp_path / "plan.json"
-    code = main(
-        [
-            "plan",
-            "af_inspect/helpful_only",
-            "-T",
-            f"dataset={qfile}",
-            "-T",
-            "af_votes=5",
-            "--model",
-            "anthropic/claude-3-opus-20240229",
-            "--grader",
-            "openai/gpt-4o-2024-08-06",
-            "--epochs",
-            "2",
-            "--json",
-            str(out_json),
-        ]
-    )
-    assert code == 0
-    text = capsys.readouterr().out
-    assert "6 samples x 2 epoch(s) = 12 transcripts. Nothing is sent." in text
-    assert "af_reasoning: 12 expected" in text and "60 without num_choices" in text
-    assert "at most 48 (max_turns 4)" in text
-    assert "claude-3-opus prices, grader at gpt-4o prices" in text
-    data = json.loads(out_json.read_text())
-    rows = data[0]["pricings"][0]["rows"]
-    assert rows[0]["grader_requests"] < rows[2]["grader_requests"]  # num_choices saves requests
-    assert data[0]["workload"]["samples"] == 6
-
-
-def test_plan_prices_a_local_model_at_zero_and_says_so(tmp_path, capsys):
-    qfile = write_queries(tmp_path / "q.jsonl", 2)
-    assert main(["plan", "-T", f"dataset={qfile}", "--model", "organism/faker", "--limit", "2"]) == 0
-    text = capsys.readouterr().out
-    assert "2 samples" in text and "grader: organism/judge" in text
-    assert "note: --model organism/faker runs locally (organism/): priced at $0." in text
-    assert text.count("Cost, model at") == 1 and "| default levers (all on, no batch) | 2 |" in text
-    assert "$0.000 |\n" in text
-
-
-def test_plan_without_a_model_prices_each_table_entry_and_says_so(tmp_path, capsys):
-    qfile = write_queries(tmp_path / "q.jsonl", 1)
-    assert main(["plan", "-T", f"dataset={qfile}", "--grader", "openai/gpt-4o-2024-08-06"]) == 0
-    text = capsys.readouterr().out
-    assert "note: --model not given: priced at each model of" in text
-    assert text.count("Cost, model at") == len(costs.load_price_table().models)
-
-
-def test_plan_resolves_a_listed_alias_and_says_which_entry(tmp_path, capsys):
-    argv = ["plan", "--model", "anthropic/claude-3-opus-20240229", "--grader", "openai/gpt-4o"]
-    assert main(argv) == 0
-    text = capsys.readouterr().out
-    assert "note: --grader openai/gpt-4o is priced as openai/gpt-4o-2024-08-06 (entry 'gpt-4o' of" in text
-    assert "grader at gpt-4o prices" in text
-    assert "| default levers (all on, no batch) | 320 | 560 | $21.09 | $22.03 | $43.12 |" in text  # issue 17
-
-
-@pytest.mark.parametrize("option", ["--model", "--grader"])
-def test_plan_refuses_a_model_it_cannot_price_naming_the_ones_it_knows(option, capsys):
-    argv = ["plan", "--model", "anthropic/claude-3-opus-20240229", option, "openai/gpt-5"]
-    assert main(argv) == 2
-    captured = capsys.readouterr()
-    assert f"Cannot price {option} 'openai/gpt-5': it is not in the price table" in captured.err
-    assert "openai/gpt-4o-2024-08-06 (or openai/gpt-4o)" in captured.err and "--prices FILE" in captured.err
-    assert "Cost, model at" not in captured.out  # nothing priced at another model's prices
-
-
 def test_price_table_lookup_is_exact_or_a_listed_alias(table):
     assert table.lookup("anthropic/claude-3-opus-20240229")[1] == ""
     assert table.lookup("claude-3-opus-20240229")[0] is table.models["claude-3-opus"]  # provider optional
@@ -325,26 +277,3 @@ def test_price_table_lookup_is_exact_or_a_listed_alias(table):
     with pytest.raises(costs.PriceTableError, match="Did you mean 'openai/gpt-4.1'"):
         table.lookup("openai/gpt-4.2")
     assert table.find("openai/gpt-4o-2024-11-20") is None  # another snapshot is not guessed to cost the same
-
-
-@pytest.mark.parametrize(
-    "argv,match",
-    [
-        (["--compliance", "2"], "--compliance must be between 0 and 1"),
-        (["--limit", "0"], "--limit must be at least 1"),
-        (["-T", "tier=sometimes"], "Valid values"),
-        (["--prices", "/nonexistent/prices.yaml"], "does not exist"),
-    ],
-)
-def test_plan_bad_input_is_a_clear_error(argv, match, capsys):
-    assert main(["plan", *argv]) == 2
-    assert match in capsys.readouterr().err
-
-
-def test_plan_of_several_tasks_prints_their_total(tmp_path, capsys):
-    qfile = write_queries(tmp_path / "q.jsonl", 2)
-    argv = ["plan", "af_inspect/helpful_only", "af_inspect/animal_welfare", "-T", f"dataset={qfile}"]
-    assert main([*argv, "--model", "openai/gpt-4o-2024-08-06"]) == 0
-    text = capsys.readouterr().out
-    assert text.count("Plan for ") == 2 and "Total over 2 tasks" in text
-    assert "| default levers (all on, no batch) | 8 |" in text  # 2 tasks x 2 queries x 2 tiers

@@ -11,15 +11,15 @@ from pathlib import Path
 import matplotlib.image as mpimg
 import pandas as pd
 import pytest
-from inspect_ai import eval as inspect_eval
 
 from af_inspect.analysis.figures import gap_forest, outcome_bars
 from af_inspect.analysis.load import load_logs
 from af_inspect.analysis.reference import compare, format_comparison, load_reference, paper_reference_path
 from af_inspect.analysis.summary import analyse
 from af_inspect.cli import main
+from af_inspect.tasks import animal_welfare, helpful_only
 from analysis_logs import build_folder
-from helpers import write_queries
+from helpers import run_evals, write_queries
 
 
 @pytest.fixture(scope="module")
@@ -231,17 +231,11 @@ def test_bad_reference_rows_name_file_and_line(tmp_path, content, message):
 
 def test_with_the_real_judges_each_setting_uses_its_compliance_measure(tmp_path):
     """helpful_only (tag check) and animal_welfare (judge) in one folder, offline judges: hand counts agree."""
-    pytest.importorskip("af_inspect.scorers.af_reasoning")
-    from af_inspect.tasks import animal_welfare
-    from af_inspect.tasks import helpful_only
-
     q = write_queries(tmp_path / "q.jsonl", 5)
-    logs = inspect_eval(
+    logs = run_evals(
         [helpful_only(dataset=str(q), af_votes=3), animal_welfare(dataset=str(q), af_votes=3)],
-        model="organism/faker",
+        tmp_path / "logs",
         model_args={"seed": 2},
-        log_dir=str(tmp_path / "logs"),
-        display="none",
     )
     a = analyse(load_logs(tmp_path / "logs"))
     assert len(a.summary) == 2
@@ -261,4 +255,4 @@ def test_with_the_real_judges_each_setting_uses_its_compliance_measure(tmp_path)
             if scored
             else math.isnan(row["af_free"])
         )
-    assert {"compliance_tags", "compliance_judge"} == set(a.summary["compliance_scorer"])
+    assert {"compliance_tags", "compliance_welfare"} == set(a.summary["compliance_scorer"])

@@ -14,6 +14,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from af_inspect.analysis.load import load_logs, variation_of
 from af_inspect.analysis.summary import analyse
 from analysis_logs import RUNS, build_folder
+from helpers import scorer_metrics
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +135,31 @@ def test_summary_matches_hand_counts(folder, analysis, key):
         assert row["mcnemar_p"] == pytest.approx(min(1.0, expected_p))
     else:
         assert math.isnan(row["compliance_gap"]) and row["pairs"] == 0
+
+
+@pytest.mark.parametrize("key", list(RUNS))
+def test_the_summary_and_the_logs_metrics_agree(folder, analysis, key):
+    """`analysis` computes its figures with the metrics' own functions: the same numbers as the log."""
+    log = folder[1][key]
+    row = row_of(analysis, log)
+    m = scorer_metrics(log)["compliance_tags"]
+    pairs = {
+        "compliance_gap": "compliance_gap",
+        "gap_low": "compliance_gap_ci_low",
+        "gap_high": "compliance_gap_ci_high",
+        "pairs": "compliance_pairs",
+        "free_only": "compliance_free_only",
+        "paid_only": "compliance_paid_only",
+        "mcnemar_p": "compliance_mcnemar_p",
+    }
+    epochs = log.eval.config.epochs or 1
+    for tier in ("free", "paid"):
+        if f"compliance_{tier}" in m:
+            pairs[f"compliance_{tier}"] = f"compliance_{tier}"
+            # the table counts transcripts, the log samples (their epochs reduced to one value)
+            assert row[f"n_{tier}"] == m[f"compliance_{tier}_n"] * epochs
+    for col, name in pairs.items():
+        assert same(float(row[col]), float(m[name])), (col, row[col], m[name])
 
 
 def test_incomplete_runs_are_shown_not_dropped(folder, analysis):

@@ -1,0 +1,110 @@
+"""`af-inspect plan`: requests, tokens and costs of a run, printed before anything is sent."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from af_inspect import costs
+from af_inspect.cli import main
+from helpers import write_queries
+
+
+def test_plan_command_prints_requests_tokens_and_costs(tmp_path, capsys):
+    qfile = write_queries(tmp_path / "q.jsonl", 3)
+    out_json = tmp_path / "plan.json"
+    code = main(
+        [
+            "plan",
+            "af_inspect/helpful_only",
+            "-T",
+            f"dataset={qfile}",
+            "-T",
+            "af_votes=5",
+            "--model",
+            "anthropic/claude-3-opus-20240229",
+            "--grader",
+            "openai/gpt-4o-2024-08-06",
+            "--epochs",
+            "2",
+            "--json",
+            str(out_json),
+        ]
+    )
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "6 samples x 2 epoch(s) = 12 transcripts. Nothing is sent." in text
+    assert "af_reasoning: 12 expected" in text and "60 without num_choices" in text
+    assert "at most 48 (max_turns 4)" in text
+    assert "claude-3-opus prices, grader at gpt-4o prices" in text
+    data = json.loads(out_json.read_text())
+    rows = data[0]["pricings"][0]["rows"]
+    assert rows[0]["grader_requests"] < rows[2]["grader_requests"]  # num_choices saves requests
+    assert data[0]["workload"]["samples"] == 6
+
+
+def test_plan_prices_a_local_model_at_zero_and_says_so(tmp_path, capsys):
+    qfile = write_queries(tmp_path / "q.jsonl", 2)
+    assert main(["plan", "-T", f"dataset={qfile}", "--model", "organism/faker", "--limit", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "2 samples" in text and "grader: organism/judge" in text
+    assert "note: --model organism/faker runs locally (organism/): priced at $0." in text
+    assert text.count("Cost, model at") == 1 and "| default levers (all on, no batch) | 2 |" in text
+    assert "$0.000 |\n" in text
+
+
+def test_plan_without_a_model_prices_each_table_entry_and_says_so(tmp_path, capsys):
+    qfile = write_queries(tmp_path / "q.jsonl", 1)
+    assert main(["plan", "-T", f"dataset={qfile}", "--grader", "openai/gpt-4o-2024-08-06"]) == 0
+    text = capsys.readouterr().out
+    assert "note: --model not given: priced at each model of" in text
+    assert text.count("Cost, model at") == len(costs.load_price_table().models)
+
+
+def test_plan_resolves_a_listed_alias_and_says_which_entry(tmp_path, capsys):
+    argv = ["plan", "--model", "anthropic/claude-3-opus-20240229", "--grader", "openai/gpt-4o"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "note: --grader openai/gpt-4o is priced as openai/gpt-4o-2024-08-06 (entry 'gpt-4o' of" in text
+    assert "grader at gpt-4o prices" in text
+    assert "| default levers (all on, no batch) | 320 | 560 | $21.09 | $22.03 | $43.12 |" in text  # issue 17
+
+
+@pytest.mark.parametrize("option", ["--model", "--grader"])
+def test_plan_refuses_a_model_it_cannot_price_naming_the_ones_it_knows(option, capsys):
+    argv = ["plan", "--model", "anthropic/claude-3-opus-20240229", option, "openai/gpt-5"]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert f"Cannot price {option} 'openai/gpt-5': it is not in the price table" in captured.err
+    assert "openai/gpt-4o-2024-08-06 (or openai/gpt-4o)" in captured.err and "--prices FILE" in captured.err
+    assert "Cost, model at" not in captured.out  # nothing priced at another model's prices
+
+
+@pytest.mark.parametrize(
+    "argv,match",
+    [
+        (["--compliance", "2"], "--compliance must be between 0 and 1"),
+        (["--limit", "0"], "--limit must be at least 1"),
+        (["-T", "tier=sometimes"], "Valid values"),
+        (["--prices", "/nonexistent/prices.yaml"], "does not exist"),
+        (["-T", "af_vote=5"], "did you mean 'af_votes'"),
+        (["-T", "af_votes"], "-T must look like NAME=VALUE"),
+        (
+            ["cooking"],
+            "Unknown task 'cooking'. af-inspect's tasks: af_inspect/helpful_only, af_inspect/animal_welfare",
+        ),
+    ],
+)
+def test_plan_bad_input_is_a_clear_error(argv, match, capsys):
+    assert main(["plan", *argv]) == 2
+    assert match in capsys.readouterr().err
+
+
+def test_plan_of_several_tasks_prints_their_total(tmp_path, capsys):
+    qfile = write_queries(tmp_path / "q.jsonl", 2)
+    argv = ["plan", "af_inspect/helpful_only", "af_inspect/animal_welfare", "-T", f"dataset={qfile}"]
+    assert main([*argv, "--model", "openai/gpt-4o-2024-08-06"]) == 0
+    text = capsys.readouterr().out
+    assert text.count("Plan for ") == 2 and "Total over 2 tasks" in text
+    assert "| default levers (all on, no batch) | 8 |" in text  # 2 tasks x 2 queries x 2 tiers
