@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from inspect_ai.log import read_eval_log
 
 from af_inspect import tasks
 from af_inspect.datasets.queries import REMOTE_SOURCES
+from cli_run import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FILLED_IN = {
@@ -61,3 +63,15 @@ def test_eval_yaml_matches_the_code():
     assert (
         data["source"]["repository_url"] is None
     )  # not published yet: docs/register.md says who fills it in
+
+
+@pytest.mark.parametrize("task", ["helpful_only", "animal_welfare"])
+def test_the_task_runs_by_file_as_the_registers_usage_runs_it(tmp_path, task):
+    """`inspect eval <task_path>@<name>` loads the file outside `sys.modules` (a dataclass there once broke it)."""
+    run = run_cli(
+        "inspect", "eval", f"{ROOT / 'src' / 'af_inspect' / 'tasks.py'}@{task}", "--model", "organism/faker",
+        "--limit", "2", "--log-dir", str(tmp_path), "--display", "none", cwd=tmp_path,
+    )  # fmt: skip
+    assert run.code == 0 and "Traceback" not in run.text, run.text[-2000:]
+    (log,) = tmp_path.glob("*.eval")
+    assert read_eval_log(str(log), header_only=True).status == "success"

@@ -11,9 +11,8 @@ loaded or any model is called. What differs between the settings lives in `SETTI
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from inspect import signature
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 from inspect_ai import Task, task
 from inspect_ai.model import GenerateConfig
@@ -43,9 +42,12 @@ ALL_TIERS = ("both", "all")
 """`tier` values meaning every tier the prompt defines (free and paid; free, pro and paid with `three_tiers`)."""
 
 
-@dataclass(frozen=True)
-class SettingDefaults:
-    """What differs between the settings when a parameter is left at None."""
+class SettingDefaults(NamedTuple):
+    """What differs between the settings when a parameter is left at None.
+
+    (A NamedTuple, not a dataclass: `inspect eval src/af_inspect/tasks.py@...`, as the inspect_evals register
+    runs a task, loads this file without registering it in `sys.modules`, where a dataclass looks itself up.)
+    """
 
     accept_reject_suffix: bool
     compliance: Compliance
