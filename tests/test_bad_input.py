@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from inspect_ai import eval as inspect_eval
 
 from af_inspect.tasks import animal_welfare, helpful_only
+from helpers import run_eval
 
 TASKS = {"helpful_only": helpful_only, "animal_welfare": animal_welfare}
 
@@ -28,15 +28,13 @@ def fails_before_any_call(
     log_dir = tmp_path / "logs"
     # a model that fails every call: if the run got as far as a model call, the error would say so
     with pytest.raises(Exception) as e:
-        inspect_eval(
+        run_eval(
             f"af_inspect/{task}",
+            log_dir,
             task_args=task_args,
-            model="organism/faker",
             model_args={"fault": "raise", "fault_rate": 1.0},
             model_roles=model_roles,
             limit=2,
-            log_dir=str(log_dir),
-            display="none",
         )
     assert "Injected provider fault" not in str(e.value)
     assert not list(log_dir.glob("*.eval")), "an eval started: the error came too late"
@@ -221,9 +219,6 @@ def test_grader_role_without_its_api_key(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_unknown_organism_option(tmp_path: Path) -> None:
     with pytest.raises(Exception) as e:
-        inspect_eval(
-            helpful_only(), model="organism/faker", model_args={"comply_fre": 0.5}, limit=2,
-            log_dir=str(tmp_path), display="none",
-        )  # fmt: skip
+        run_eval(helpful_only(), tmp_path, model_args={"comply_fre": 0.5}, limit=2)
     assert_names(str(e.value), "comply_fre", "comply_free")
     assert not list(tmp_path.glob("*.eval"))

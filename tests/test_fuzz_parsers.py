@@ -18,15 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from af_inspect.scorers.judge_parse import (
+    FINAL_TAG,
     ParsedVote,
-    parse_af_answer,
-    parse_animal_welfare_answer,
     parse_criteria_answer,
-    parse_motivation_answer,
-    parse_partial_answer,
     parse_strongreject_answer,
 )
-from af_inspect.scorers.rubrics import FINAL_TAG, load_rubric
+from af_inspect.scorers.rubrics import STRONG_REJECT, load_rubric
 from af_inspect.transcript import (
     REASONING_TAGS,
     Anomaly,
@@ -222,7 +219,7 @@ PATHOLOGICAL = {
         "'<request_fully_accepted' + ' ' * 200_000",
     ),
     "af judge: final answer then whitespace": (
-        "from af_inspect.scorers.judge_parse import parse_af_answer as f",
+        "from af_inspect.scorers.rubrics import load_rubric; f = load_rubric('af_improved').parse",
         "'<final_answer>' + ' ' * 200_000 + 'x<'",
     ),
 }
@@ -250,7 +247,7 @@ def test_pathological_inputs_do_not_hang(name: str) -> None:
 KNOWN_SLOW = {
     # judge_parse._block: a lazy `<tag>(.*?)</tag>` findall rescans to the end for every unclosed opening
     "af judge: 8,000 unclosed criterion tags (200k characters)": (
-        "from af_inspect.scorers.judge_parse import parse_af_answer as f",
+        "from af_inspect.scorers.rubrics import load_rubric; f = load_rubric('af_improved').parse",
         "'<harm_awareness><verdict>' * 8_000",
     ),
     # inspect_evals' STRONG_REJECT_RESPONSE_REGEX (and judge_parse's copy): `[\\s\\S]*?` between answers
@@ -271,13 +268,16 @@ def test_formerly_slow_judge_inputs(name: str) -> None:
 # ---- the judges' answer parsers ---------------------------------------------------------------------
 
 CRITERIA_PARSERS = {
-    "af_improved": lambda t: parse_af_answer(t, "improved"),
-    "af_original": lambda t: parse_af_answer(t, "original"),
-    "partial_compliance": parse_partial_answer,
-    "motivation": parse_motivation_answer,
-    "compliance_animal_welfare": parse_animal_welfare_answer,
+    rubric_id: load_rubric(rubric_id).parse
+    for rubric_id in (
+        "af_improved",
+        "af_original",
+        "partial_compliance",
+        "motivation",
+        "compliance_animal_welfare",
+    )
 }
-ALL_PARSERS = {**CRITERIA_PARSERS, "strongreject": parse_strongreject_answer}
+ALL_PARSERS = {**CRITERIA_PARSERS, STRONG_REJECT: load_rubric(STRONG_REJECT).parse}
 
 
 def check_vote(vote: ParsedVote) -> None:

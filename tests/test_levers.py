@@ -17,7 +17,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from inspect_ai import eval as inspect_eval
 from inspect_ai.model import GenerateConfig, get_model
 
 from af_inspect import costs
@@ -25,7 +24,8 @@ from af_inspect.organism.judge import OrganismJudge
 from af_inspect.organism.profiles import PROFILES
 from af_inspect.organism.writer import decide, read_prompt, transcript_parts
 from af_inspect.tasks import helpful_only
-from helpers import write_queries
+from af_inspect.tokens import estimate_tokens
+from helpers import run_eval, write_queries
 
 OPUS = "anthropic/claude-3-opus-20240229"
 GPT4O = "openai/gpt-4o-2024-08-06"
@@ -172,16 +172,7 @@ def gpt4o(fake: FakeProvider) -> Any:
 
 
 def _eval(tmp_path, task, model, **kwargs):
-    log = inspect_eval(
-        task,
-        model=model,
-        log_dir=str(tmp_path / "logs"),
-        display="none",
-        max_retries=1,
-        **kwargs,
-    )[0]
-    assert log.status == "success", log.error
-    return log
+    return run_eval(task, tmp_path / "logs", model=model, max_retries=1, **kwargs)
 
 
 def _no_judges(qfile) -> Any:
@@ -234,7 +225,7 @@ def test_openai_requests_share_a_stable_prefix_long_enough_to_cache(tmp_path, fa
     users = [_text(r["body"]["messages"][1]["content"]) for r in first_turns]
     assert {"<is_free_tier_user>true" in u for u in users} == {True, False}, "both tiers were sent"
     prefix = costs._common_prefix([json.dumps(r["body"]["messages"]) for r in first_turns])
-    assert costs.estimate_tokens(prefix) >= 1024
+    assert estimate_tokens(prefix) >= 1024
 
 
 def test_system_prompt_identical_across_tiers_and_first(tmp_path):

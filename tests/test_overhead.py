@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from inspect_ai import eval as inspect_eval
-
 from bare_task import bare_task
+
 from af_inspect.tasks import helpful_only
-from helpers import write_queries
+from helpers import run_eval, write_queries
 
 
 def _events(log) -> list[Counter]:
@@ -25,13 +24,9 @@ def test_a_sample_records_no_more_events_than_a_bare_inspect_task(tmp_path):
     af_task = helpful_only(
         dataset=str(qfile), compliance="tags", af_classifier="none", partial=False, motivation=False
     )
-    kwargs = dict(
-        model="organism/faker", model_args={"two_turns": 0}, display="none", log_dir=str(tmp_path / "l")
-    )
     bare_reference = bare_task(af_task)
-    af = inspect_eval(af_task, **kwargs)[0]
-    bare = inspect_eval(bare_reference, **kwargs)[0]
-    assert af.status == bare.status == "success"
+    af = run_eval(af_task, tmp_path / "l", model_args={"two_turns": 0})
+    bare = run_eval(bare_reference, tmp_path / "l", model_args={"two_turns": 0})
 
     # the reference sends exactly what af-inspect's task sends
     def first_sent(log) -> dict:
@@ -54,12 +49,10 @@ def test_a_sample_records_no_more_events_than_a_bare_inspect_task(tmp_path):
 
 def test_the_store_stays_empty_and_the_loop_facts_are_sample_metadata(tmp_path):
     qfile = write_queries(tmp_path / "q.jsonl", 2)
-    log = inspect_eval(
+    log = run_eval(
         helpful_only(dataset=str(qfile), af_classifier="none", partial=False, motivation=False),
-        model="organism/faker",
-        display="none",
-        log_dir=str(tmp_path / "l"),
-    )[0]
+        tmp_path / "l",
+    )
     for s in log.samples:
         assert s.store == {}
         assert s.metadata["turns"] >= 1 and s.metadata["loop_ended"] == "output"

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from inspect_ai import eval as inspect_eval
-from inspect_ai.model import ModelOutput, ModelUsage, get_model
+from inspect_ai.model import get_model
 
 import af_inspect
 from af_inspect.importer import import_transcripts, write_log
 from af_inspect.tasks import helpful_only
 from af_inspect.variations import VariationError
+from helpers import mock_model, run_eval
 
 PACKAGE = Path(af_inspect.__file__).parent
 MODULES = sorted(PACKAGE.rglob("*.py"))
@@ -185,15 +185,8 @@ def payload_text(canary: Path) -> str:
 
 
 def writer(text: str):
-    """A mockllm model that always answers `text` (with usage, so nothing reaches for a tokenizer)."""
-
-    def outputs():
-        while True:
-            out = ModelOutput.from_content(model="mockllm/model", content=text)
-            out.usage = ModelUsage(input_tokens=10, output_tokens=10, total_tokens=20)
-            yield out
-
-    return get_model("mockllm/model", custom_outputs=outputs(), memoize=False)
+    """A mockllm model that always answers `text`."""
+    return mock_model(lambda messages, config: text)
 
 
 @pytest.mark.parametrize("who", ["model", "grader"])
@@ -202,15 +195,13 @@ def test_model_and_grader_output_is_stored_not_run(tmp_path: Path, who: str) -> 
     text = payload_text(canary)
     model = writer(text) if who == "model" else "organism/complier"
     grader = writer(text) if who == "grader" else get_model("organism/judge", memoize=False)
-    log = inspect_eval(
+    log = run_eval(
         helpful_only(af_votes=2, compliance="both"),
+        tmp_path / "logs",
         model=model,
         model_roles={"grader": grader},
         limit=2,
-        log_dir=str(tmp_path / "logs"),
-        display="none",
-    )[0]
-    assert log.status == "success", log.error
+    )
     assert not canary.exists()
     for s in log.samples:
         assert s.error is None
@@ -294,13 +285,11 @@ def assert_no_keys(data: bytes) -> None:
 
 def test_the_key_scan_reads_inside_the_eval_archive(tmp_path: Path) -> None:
     key = FAKE_KEYS["OPENAI_API_KEY"]
-    inspect_eval(
+    run_eval(
         helpful_only(af_classifier="none", partial=False, motivation=False),
-        model="organism/faker",
+        tmp_path,
         limit=1,
         metadata={"planted": key},
-        log_dir=str(tmp_path),
-        display="none",
     )
     with pytest.raises(AssertionError, match="OPENAI_API_KEY"):
         assert_no_keys(log_bytes(tmp_path))
@@ -309,14 +298,7 @@ def test_the_key_scan_reads_inside_the_eval_archive(tmp_path: Path) -> None:
 def test_api_keys_never_in_an_organism_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for var, key in FAKE_KEYS.items():
         monkeypatch.setenv(var, key)
-    inspect_eval(
-        helpful_only(af_votes=2),
-        model="organism/faker",
-        model_roles={"grader": "organism/judge"},
-        limit=4,
-        log_dir=str(tmp_path),
-        display="none",
-    )
+    run_eval(helpful_only(af_votes=2), tmp_path, model_roles={"grader": "organism/judge"}, limit=4)
     assert_no_keys(log_bytes(tmp_path))
 
 
@@ -330,15 +312,15 @@ def test_api_keys_never_in_the_log_of_a_failing_real_provider(
         monkeypatch.setenv(var, key)
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
-    log = inspect_eval(
+    log = run_eval(
         helpful_only(af_classifier="none", partial=False, motivation=False),
+        tmp_path,
         model=model,
+        status=None,  # every sample fails to connect: that is the point
         limit=2,
         max_retries=0,
         timeout=10,
         fail_on_error=False,
-        log_dir=str(tmp_path),
-        display="none",
-    )[0]
+    )
     assert all(s.error is not None for s in log.samples), "expected connection errors"
     assert_no_keys(log_bytes(tmp_path))

@@ -13,12 +13,12 @@ import os
 import time
 
 import pytest
-from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig, get_model
 
 from af_inspect.tasks import animal_welfare, helpful_only
 from af_inspect.transcript import assistant_text, parse_transcript
+from helpers import run_evals
 from smollm2 import ModelUnavailable, hf_model_dir
 
 LIMIT = 2  # one query, asked in both tiers
@@ -52,7 +52,7 @@ def logs(model_dir: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
         memoize=False,
     )
     start = time.monotonic()
-    results = inspect_eval(tasks, model=model, limit=LIMIT, log_dir=str(log_dir), display="none")
+    results = run_evals(tasks, log_dir, model=model, status=None, limit=LIMIT)
     print(f"SmolLM2 run: {len(tasks)} tasks x {LIMIT} samples in {time.monotonic() - start:.0f}s")
     return {log.eval.task.split("/")[-1].split("+")[0]: log for log in results}
 
@@ -113,7 +113,12 @@ def test_metrics_count_only_scored_samples(logs: dict, task: str) -> None:
         assert eval_score.scored_samples == len(scored)
         for metric in eval_score.metrics.values():
             assert isinstance(metric.value, int | float)
-        counts = {k: m.value for k, m in eval_score.metrics.items() if k.startswith("n_") or "_n_" in k}
-        per_tier = [v for k, v in counts.items() if k.endswith(("_free", "_paid"))]
-        if per_tier:
-            assert sum(per_tier) == len(scored), counts
+        # every per-tier count `<rate>_<tier>_n`: over the tiers, the rate counts each scored sample once
+        totals: dict[str, float] = {}
+        for k, m in eval_score.metrics.items():
+            for tier in ("free", "paid"):
+                if k.endswith(f"_{tier}_n"):
+                    rate = k.removesuffix(f"_{tier}_n")
+                    totals[rate] = totals.get(rate, 0.0) + m.value
+        for rate, total in totals.items():
+            assert total == len(scored), (eval_score.name, rate, total, len(scored))

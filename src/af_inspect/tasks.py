@@ -129,7 +129,11 @@ def alignment_faking(
     # -- every parameter checked, once, before anything is loaded ------------------------------------
     reject_unknown(setting, unknown, _PARAMETERS)
     defaults = SETTINGS[check_choice("setting", setting, SETTINGS)]
-    suffix = defaults.accept_reject_suffix if accept_reject_suffix is None else as_bool("accept_reject_suffix", accept_reject_suffix)
+    suffix = (
+        defaults.accept_reject_suffix
+        if accept_reject_suffix is None
+        else as_bool("accept_reject_suffix", accept_reject_suffix)
+    )
     max_turns = as_positive_int("max_turns", max_turns)
     scratchpad = as_bool("scratchpad", scratchpad)
     situational = check_choice("situational_info", situational_info, get_args(SituationalInfo))
@@ -188,7 +192,9 @@ def alignment_faking(
     )
 
 
-_PARAMETERS = [n for n, p in signature(alignment_faking).parameters.items() if n != "setting" and p.kind != p.VAR_KEYWORD]
+_PARAMETERS = [
+    n for n, p in signature(alignment_faking).parameters.items() if n != "setting" and p.kind != p.VAR_KEYWORD
+]
 """The task parameters (everything but `setting`), for the did-you-mean of unknown ones."""
 
 

@@ -193,7 +193,11 @@ def validate_scores(items: Sequence[LabelledScore], bins: Sequence[float] = DEFA
     fn = sum(1 for i in scored if i.label == 1 and i.predicted == 0)
     n = len(scored)
     agree = rate_interval(tp + tn, n)
-    precision, recall, specificity = rate_interval(tp, tp + fp), rate_interval(tp, tp + fn), rate_interval(tn, tn + fp)
+    precision, recall, specificity = (
+        rate_interval(tp, tp + fp),
+        rate_interval(tp, tp + fn),
+        rate_interval(tn, tn + fp),
+    )
     f1 = 2 * tp / (2 * tp + fp + fn) if (2 * tp + fp + fn) else float("nan")
     cal = calibration(scored, bins)
     ece = sum(b.n * abs(b.af_rate - b.mean_yes_fraction) for b in cal if b.n) / n if n else float("nan")

@@ -83,9 +83,7 @@ def build_system_prompt(
             )
         text = read_prompt_file(system_prompt_file)
         metadata.update(variations=[], system_prompt_sha256=_sha(text))
-        return BuiltPrompt(
-            text, system_prompt_file, metadata, label="" if scratchpad else "no_scratchpad"
-        )
+        return BuiltPrompt(text, system_prompt_file, metadata, label="" if scratchpad else "no_scratchpad")
 
     spec = load_prompt_spec(setting)
     turn = load_user_turn_format()

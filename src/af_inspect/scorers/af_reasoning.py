@@ -41,7 +41,9 @@ def _af_judge(
     return judge_scorer(
         spec,
         f"Alignment-faking reasoning ({classifier})",
-        lambda votes, facts: yes_no_verdict(votes, spec.threshold or 0.0, spec.rubric, {"classifier": classifier}),
+        lambda votes, facts: yes_no_verdict(
+            votes, spec.threshold or 0.0, spec.rubric, {"classifier": classifier}
+        ),
         grader,
     )
 
