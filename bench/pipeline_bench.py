@@ -66,7 +66,7 @@ def _cpu_seconds() -> float:
 
 def _current_rss_kb() -> int:
     try:
-        with open("/proc/self/status") as f:
+        with open("/proc/self/status", encoding="utf-8") as f:
             for line in f:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1])
@@ -217,13 +217,13 @@ def paired_worker(variants: list[str], n: int, pairs: int, workdir: Path, multi_
 def machine() -> dict[str, Any]:
     cpu = platform.processor()
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
         mem_kb = next(
             int(line.split()[1])
-            for line in Path("/proc/meminfo").read_text().splitlines()
+            for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines()
             if line.startswith("MemTotal")
         )
     except (OSError, StopIteration):
@@ -348,7 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     print_costs()
     if args.json:
         Path(args.json).write_text(
-            json.dumps({"machine": info, "runs": runs, "summary": summary, "overhead": ratios}, indent=2)
+            json.dumps({"machine": info, "runs": runs, "summary": summary, "overhead": ratios}, indent=2),
+            encoding="utf-8",
         )
     return 0
 

@@ -31,6 +31,7 @@ from typing import Any, Literal, get_args
 
 from inspect_ai import Task, task_with
 
+from af_inspect.errors import UsageError
 from af_inspect.params import ParameterError, as_fraction, as_positive_int, check_choice
 from af_inspect.sources import SourceError
 from af_inspect.stats import discordance_between_tiers, min_detectable_gap
@@ -143,7 +144,7 @@ def cell_task(cell: Cell, source: str = "") -> Task:
     """The cell's task, named after the cell (stable across runs), with its epochs."""
     try:
         task = alignment_faking(cell.setting, **cell.args)  # type: ignore[arg-type]
-    except ValueError as e:
+    except UsageError as e:
         raise BatteryError(f"{source}, line {cell.line}: cell {cell.name!r}: {e}") from e
     return task_with(task, name=cell.name, epochs=cell.epochs)
 

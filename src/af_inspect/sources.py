@@ -22,12 +22,14 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from af_inspect.errors import UsageError
+
 CACHE_ENV = "AF_INSPECT_CACHE"
 MIRROR_ENV = "AF_INSPECT_SOURCE_MIRROR"
 TIMEOUT_SECONDS = 30.0
 
 
-class SourceError(ValueError):
+class SourceError(UsageError):
     """A pinned source could not be fetched (or read); the message says where from and what to do instead."""
 
 

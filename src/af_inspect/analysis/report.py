@@ -18,6 +18,7 @@ from af_inspect.analysis.load import load_logs
 from af_inspect.analysis.reference import compare, format_comparison, load_reference
 from af_inspect.analysis.summary import GROUP, Analysis, analyse
 from af_inspect.analysis.tables import DASH, display_logs, display_summary, pct, pp, to_markdown
+from af_inspect.errors import UsageError
 from af_inspect.scorers.metrics import FRONTIER_GAP, ordered_tiers
 
 DEFINITIONS = [
@@ -113,8 +114,6 @@ def _warnings(a: Analysis, log_dir: Path) -> list[str]:
                     f"{int(r['transcripts'])} of {int(r['expected'])} transcripts, {int(r['errors'])} errored. "
                     "Its figures cover only the transcripts present."
                 )
-    if a.logs.empty:
-        out.append(f"No Inspect logs found under <code>{html.escape(str(log_dir))}</code>.")
     return out
 
 
@@ -200,7 +199,14 @@ def write_report(
     """
     log_dir, out = Path(log_dir), Path(out_dir)
     ref_table = load_reference(None if str(reference) == "paper" else reference) if reference else None
-    a = analyse(load_logs(log_dir, progress=progress), compliance=compliance, af=af, to_read=to_read)
+    loaded = load_logs(log_dir, progress=progress)
+    if loaded.logs.empty:  # nothing to report: say so and write nothing (an empty page looks like a result)
+        skipped = "".join(f"\n  not a readable log: {f}: {e}" for f, e in loaded.unreadable.items())
+        raise UsageError(
+            f"No Inspect logs (.eval or .json) found under {log_dir}: nothing written. Point at the folder "
+            "an eval wrote to (inspect eval ... --log-dir DIR), or at one log file." + skipped
+        )
+    a = analyse(loaded, compliance=compliance, af=af, to_read=to_read)
     out.mkdir(parents=True, exist_ok=True)
     rep = Report(out, a)
 

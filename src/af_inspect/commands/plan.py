@@ -140,14 +140,28 @@ def plan_task(
     reqs = costs.first_requests(task, args.limit)
     if not reqs:
         raise ValueError(f"Task {task.name} has no samples (after --limit).")
-    model_price = table.find(args.model)
-    grader_price = table.find(grader)
+    notes: list[str] = []
+    model_price: costs.Price | None = None
+    if args.model:
+        model_price, note = table.lookup(args.model, "--model")
+        notes += [note] if note else []
+    grader_price: costs.Price | None = None
+    if grader and grader != args.model:  # (the evaluated model grading itself is priced as the model)
+        grader_price, note = table.lookup(grader, "--grader" if args.grader else "grader")
+        notes += [note] if note else []
     pairs: list[tuple[costs.Price, costs.Price]]
     if model_price:
         pairs = [(model_price, grader_price or model_price)]
-    else:
+    else:  # no model named: one pricing per table entry, each labelled with the prices it uses
+        notes.append(f"--model not given: priced at each model of {table.source}.")
         pairs = [(p, grader_price or p) for p in table.models.values()]
-    out: dict[str, Any] = {"task": task.name, "model": args.model, "grader": grader, "pricings": []}
+    out: dict[str, Any] = {
+        "task": task.name,
+        "model": args.model,
+        "grader": grader,
+        "pricing_notes": notes,
+        "pricings": [],
+    }
     base = costs.workload(
         task,
         epochs=args.epochs,
@@ -189,7 +203,7 @@ def print_plan(p: dict[str, Any], table: costs.PriceTable) -> None:
         if w.system_prompt_tokens
         else "  system prompt: differs between samples"
     )
-    for note in w.notes:
+    for note in [*p["pricing_notes"], *w.notes]:
         print(f"  note: {note}")
     print()
     print("Requests")
@@ -220,7 +234,9 @@ def print_plan(p: dict[str, Any], table: costs.PriceTable) -> None:
     for pr in p["pricings"]:
         mp, gp = pr["model_price"], pr["grader_price"]
         print()
-        print(f"Cost, model at {mp.id} prices, grader at {gp.id} prices (as of {table.as_of})")
+        dates = sorted({x.as_of for x in (mp, gp) if x.id != costs.LOCAL_PRICE_ID})
+        as_of = f" (as of {' and '.join(dates)})" if dates else ""
+        print(f"Cost, model at {mp.id} prices, grader at {gp.id} prices{as_of}")
         print("  | levers | model requests | grader requests | model | grader | total |")
         print("  |---|---:|---:|---:|---:|---:|")
         for r in pr["rows"]:
@@ -348,6 +364,7 @@ def _jsonable(p: dict[str, Any]) -> dict[str, Any]:
         "task": p["task"],
         "model": p["model"],
         "grader": p["grader"],
+        "pricing_notes": p["pricing_notes"],
         "workload": asdict(p["workload"]),
         "pricings": [
             {

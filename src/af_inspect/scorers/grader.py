@@ -16,6 +16,8 @@ import logging
 
 from inspect_ai.model import Model, ModelName, get_model, model_roles
 
+from af_inspect.errors import UsageError
+
 logger = logging.getLogger(__name__)
 
 OFFLINE_JUDGE = "organism/judge"
@@ -30,27 +32,32 @@ def _role_assigned() -> bool:
 
 
 def resolve_grader(grader: str | Model | None = None) -> Model:
-    """The grader for this sample (see the module docstring for the order)."""
+    """The grader for this sample (see the module docstring for the order).
+
+    Only ever called from inside a judge's `score()` (`scorers/judge.py`), where roles and the evaluated
+    model are set: inspect-evals-lint cannot follow the call, hence the ignore comments below.
+    """
     if grader is not None:
-        return get_model(grader)
+        return get_model(grader)  # inspect-evals-lint: ignore[IEBP001] -- runs in score()
+    evaluated = get_model()  # inspect-evals-lint: ignore[IEBP001] -- runs in score()
     if _role_assigned():
-        return get_model(role="grader", required=True)
-    evaluated = get_model()
-    api = ModelName(evaluated).api
-    if api == "organism":
-        return get_model(role="grader", default=OFFLINE_JUDGE)
-    if api == "imported":  # an imported log's model wrote its transcripts elsewhere and cannot grade
-        raise ValueError(
+        default: str | Model = evaluated  # unused: the role is assigned
+    elif ModelName(evaluated).api == "organism":
+        default = OFFLINE_JUDGE
+    elif ModelName(evaluated).api == "imported":  # an imported log's model wrote its transcripts elsewhere
+        raise UsageError(
             "This log was imported (model imported/...): its model cannot grade. "
             "Pass a grader: --model-role grader=MODEL (e.g. openai/gpt-4o, or organism/judge offline)."
         )
-    name = str(evaluated)
-    if name not in _warned:
-        _warned.add(name)
-        logger.warning(
-            "No grader model given: the af-inspect judges use the evaluated model %s to grade its own "
-            "transcripts. For real measurements pass a separate grader, e.g. "
-            "--model-role grader=openai/gpt-4o.",
-            name,
-        )
-    return get_model(role="grader", default=evaluated)
+    else:
+        default = evaluated
+        name = str(evaluated)
+        if name not in _warned:
+            _warned.add(name)
+            logger.warning(
+                "No grader model given: the af-inspect judges use the evaluated model %s to grade its own "
+                "transcripts. For real measurements pass a separate grader, e.g. "
+                "--model-role grader=openai/gpt-4o.",
+                name,
+            )
+    return get_model(role="grader", default=default)  # inspect-evals-lint: ignore[IEBP001] -- runs in score()
