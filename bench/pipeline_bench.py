@@ -13,7 +13,7 @@ Two measurements per size (number of transcripts):
 
 Variants:
 
-- `bare`: `af_inspect.baseline.bare_task`: a plain Inspect task whose samples carry the messages the af
+- `bare`: `bench/bare_task.py`: a plain Inspect task whose samples carry the messages the af
   task's own solvers send first, `generate()`, and a trivial scorer. No af-inspect solver, parser, scorer or
   metric.
 - `af_tags`: `af_inspect/helpful_only` with the tag scorer only (`-T compliance=tags`, no judges): the
@@ -66,7 +66,7 @@ def _cpu_seconds() -> float:
 
 def _current_rss_kb() -> int:
     try:
-        with open("/proc/self/status") as f:
+        with open("/proc/self/status", encoding="utf-8") as f:
             for line in f:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1])
@@ -98,7 +98,7 @@ def _grader_available() -> bool:
 
 
 def _af_task(query_file: Path, variant: str):
-    from af_inspect.tasks.helpful_only import helpful_only
+    from af_inspect.tasks import helpful_only
 
     if variant == "af_tags":
         return helpful_only(
@@ -111,7 +111,7 @@ def _count_sent(log_path: str) -> dict[str, dict[str, int]]:
     """Requests, choices and estimated tokens per model role, from the model events of the written log."""
     from inspect_ai.log import read_eval_log
 
-    from af_inspect.costs import estimate_tokens
+    from af_inspect.tokens import estimate_tokens
 
     out: dict[str, dict[str, int]] = {}
     for sample in read_eval_log(log_path, resolve_attachments=True).samples or []:
@@ -217,13 +217,13 @@ def paired_worker(variants: list[str], n: int, pairs: int, workdir: Path, multi_
 def machine() -> dict[str, Any]:
     cpu = platform.processor()
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
         mem_kb = next(
             int(line.split()[1])
-            for line in Path("/proc/meminfo").read_text().splitlines()
+            for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines()
             if line.startswith("MemTotal")
         )
     except (OSError, StopIteration):
@@ -348,7 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     print_costs()
     if args.json:
         Path(args.json).write_text(
-            json.dumps({"machine": info, "runs": runs, "summary": summary, "overhead": ratios}, indent=2)
+            json.dumps({"machine": info, "runs": runs, "summary": summary, "overhead": ratios}, indent=2),
+            encoding="utf-8",
         )
     return 0
 
@@ -432,9 +433,8 @@ def print_summary(summary: list[dict[str, Any]], ratios: list[dict[str, Any]]) -
 
 def print_costs() -> None:
     """The estimated tokens and cost of a full default run, with and without each lever."""
-    from af_inspect.tasks.helpful_only import helpful_only
-
     from af_inspect import costs
+    from af_inspect.tasks import helpful_only
 
     table = costs.load_price_table()
     task = helpful_only()

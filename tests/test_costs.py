@@ -34,6 +34,7 @@ def test_packaged_price_table_is_consistent(table):
     assert table.find("anthropic/claude-3-opus-20240229") is opus
     assert table.find("openai/gpt-4o-2024-08-06") is gpt
     assert table.find("organism/faker") is None
+    assert table.lookup("organism/faker")[0].input == 0.0
 
 
 @pytest.mark.parametrize(
@@ -268,3 +269,13 @@ def test_anthropic_grader_has_no_num_choices_lever(small_task, table):
     # with votes one request each, caching now saves on the grader too (the first vote warms the cache)
     nocache = rows["without prompt caching"]
     assert d.cost.grader.input < 0.5 * nocache.cost.grader.input
+
+
+def test_price_table_lookup_is_exact_or_a_listed_alias(table):
+    assert table.lookup("anthropic/claude-3-opus-20240229")[1] == ""
+    assert table.lookup("claude-3-opus-20240229")[0] is table.models["claude-3-opus"]  # provider optional
+    price, note = table.lookup("openai/gpt-4o-mini", "--grader")
+    assert price is table.models["gpt-4o-mini"] and "priced as openai/gpt-4o-mini-2024-07-18" in note
+    with pytest.raises(costs.PriceTableError, match="Did you mean 'openai/gpt-4.1'"):
+        table.lookup("openai/gpt-4.2")
+    assert table.find("openai/gpt-4o-2024-11-20") is None  # another snapshot is not guessed to cost the same

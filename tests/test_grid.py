@@ -42,7 +42,7 @@ def test_grid_names_and_checks():
         grid_cells(["helpful_only"], ["cut_rlhf", "cut_rlhf"])
     with pytest.raises(ParameterError, match="Unknown setting"):
         grid_cells(["cooking"], ["default"])
-    with pytest.raises(ValueError, match="conflict"):
+    with pytest.raises(ParameterError, match="conflict"):
         grid_cells(["helpful_only"], ["cut_rlhf,cut_values_change"])
 
 

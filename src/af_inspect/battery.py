@@ -31,8 +31,10 @@ from typing import Any, Literal, get_args
 
 from inspect_ai import Task, task_with
 
+from af_inspect.errors import UsageError
 from af_inspect.params import ParameterError, as_fraction, as_positive_int, check_choice
 from af_inspect.sources import SourceError
+from af_inspect.stats import discordance_between_tiers, min_detectable_gap
 from af_inspect.tasks import Setting, alignment_faking
 from af_inspect.yaml_lines import read_yaml_with_lines
 
@@ -142,9 +144,23 @@ def cell_task(cell: Cell, source: str = "") -> Task:
     """The cell's task, named after the cell (stable across runs), with its epochs."""
     try:
         task = alignment_faking(cell.setting, **cell.args)  # type: ignore[arg-type]
-    except ValueError as e:
+    except UsageError as e:
         raise BatteryError(f"{source}, line {cell.line}: cell {cell.name!r}: {e}") from e
     return task_with(task, name=cell.name, epochs=cell.epochs)
+
+
+PLANNING_DISCORDANCE = discordance_between_tiers(0.5, 0.5)
+"""The single-epoch discordance a battery is sized for: the worst the plan assumes (compliance 0.5 in both tiers,
+within-query correlation 0.5: 25%)."""
+
+
+def planned_mdg(task: Task, epochs: int, limit: int | None = None) -> float:
+    """The minimum detectable gap a cell's planned size gives at `PLANNING_DISCORDANCE` (epochs divide it)."""
+    md = task.metadata or {}
+    queries = int(md.get("n_queries") or 0)
+    if limit:
+        queries = min(queries, limit // max(1, len(md.get("tiers") or [1, 1])))
+    return min_detectable_gap(queries, PLANNING_DISCORDANCE / epochs, binary=epochs == 1)
 
 
 def battery_tasks(battery: Battery) -> tuple[list[Task], dict[str, str]]:

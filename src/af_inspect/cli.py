@@ -12,6 +12,7 @@ import pkgutil
 import sys
 
 from af_inspect import __version__, commands
+from af_inspect.errors import UsageError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; bad input prints one message on stderr and returns 2, never a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
@@ -36,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args._run(args) or 0)
-    except (ValueError, FileNotFoundError) as e:
+    except (UsageError, ValueError, FileNotFoundError) as e:
+        # bad input: the message alone, on stderr, exit 2 (argparse's code for usage errors)
         print(f"af-inspect {args.command}: error: {e}", file=sys.stderr)
         return 2
 

@@ -26,6 +26,8 @@ from inspect_ai import Task
 from inspect_ai.model import ChatMessage, ChatMessageUser, ModelName
 from inspect_ai.solver import TaskState
 
+from af_inspect.errors import UsageError
+from af_inspect.params import did_you_mean
 from af_inspect.scorers.rubrics import load_rubric
 from af_inspect.tokens import CHARS_PER_TOKEN, estimate_tokens
 
@@ -36,7 +38,7 @@ MTOK = 1_000_000
 # --------------------------------------------------------------------------------------------- prices
 
 
-class PriceTableError(ValueError):
+class PriceTableError(UsageError):
     """The price table file is missing a field or has a value it cannot use."""
 
 
@@ -57,6 +59,25 @@ class Price:
     batch_discount: float
     num_choices: bool
     source: str
+    aliases: tuple[str, ...] = ()
+    """Other names of the same model (e.g. `openai/gpt-4o` for `openai/gpt-4o-2024-08-06`): priced as it, and said so."""
+    as_of: str = ""
+    """When the prices were read off `source` (default: the table's `as_of`)."""
+
+
+LOCAL_PROVIDERS = (
+    "organism",
+    "mockllm",
+    "none",
+    "hf",
+    "vllm",
+    "sglang",
+    "ollama",
+    "llama-cpp-python",
+    "transformer_lens",
+)
+"""Providers that run on the user's machine (or are simulated): no per-token price, so `plan` prices them at $0."""
+LOCAL_PRICE_ID = "local ($0)"
 
 
 @dataclass(frozen=True)
@@ -87,18 +108,59 @@ class PriceTable:
     source: str
 
     def find(self, model: str | None) -> Price | None:
-        """The price for a model name (`anthropic/claude-3-opus-20240229`), a table id, or None."""
+        """The price for a model name as the table spells it (table id, model, alias; provider optional), or None."""
         if not model:
             return None
         if model in self.models:
             return self.models[model]
         for p in self.models.values():
-            if model == p.model or model.split("/", 1)[-1] == p.model.split("/", 1)[-1]:
-                return p
+            for name in (p.model, *p.aliases):
+                if model == name or ("/" not in model and model == name.split("/", 1)[-1]):
+                    return p
         return None
 
+    def names(self) -> list[str]:
+        """Every model name the table prices, for error messages."""
+        return [n for p in self.models.values() for n in (p.model, *p.aliases)]
 
-_PRICE_FIELDS = {f.name for f in fields(Price)} - {"id"}
+    def listing(self) -> str:
+        """`model (or alias, ...)` for every entry, for error messages."""
+        return ", ".join(
+            p.model + (f" (or {', '.join(p.aliases)})" if p.aliases else "") for p in self.models.values()
+        )
+
+    def lookup(self, model: str, option: str = "--model") -> tuple[Price, str]:
+        """The price for `model` and a note saying how it was matched; a `PriceTableError` if it has none.
+
+        Never a guess: an exact name, an alias listed in the table (the note names the dated entry it stands
+        for), or a local provider (`LOCAL_PROVIDERS`, priced at $0). Anything else fails, naming the models
+        the table knows, so a budget is never computed at another model's prices.
+        """
+        price = self.find(model)
+        if price is not None:
+            if model in (price.model, price.id):
+                return price, ""
+            return (
+                price,
+                f"{option} {model} is priced as {price.model} (entry {price.id!r} of {self.source}).",
+            )
+        provider = model.split("/", 1)[0] if "/" in model else ""
+        if provider in LOCAL_PROVIDERS:
+            local = Price(
+                id=LOCAL_PRICE_ID, model=model, provider=provider, input=0.0, output=0.0, cache_read=0.0,
+                cache_write=0.0, cache_style="automatic", min_cache_tokens=0, batch_discount=0.0,
+                num_choices=False, source="runs locally: no per-token price", as_of="",
+            )  # fmt: skip
+            return local, f"{option} {model} runs locally ({provider}/): priced at $0."
+        raise PriceTableError(
+            f"Cannot price {option} {model!r}: it is not in the price table {self.source}."
+            + did_you_mean(model, self.names())
+            + f" Priced models: {self.listing()}. Name one of these, or copy the table, add an entry "
+            "for the model (prices as published) and pass it with --prices FILE."
+        )
+
+
+_PRICE_FIELDS = {f.name for f in fields(Price)} - {"id", "aliases", "as_of"}
 
 
 def load_price_table(path: str | os.PathLike[str] | None = None) -> PriceTable:
@@ -116,6 +178,8 @@ def load_price_table(path: str | os.PathLike[str] | None = None) -> PriceTable:
     for mid, entry in data["models"].items():
         if not isinstance(entry, dict):
             raise PriceTableError(f"{source}: models.{mid} must be a mapping.")
+        if not isinstance(entry.get("aliases") or [], list):
+            raise PriceTableError(f"{source}: models.{mid}.aliases must be a list of model names.")
         missing = sorted(_PRICE_FIELDS - set(entry))
         if missing:
             raise PriceTableError(f"{source}: models.{mid} is missing {', '.join(missing)}.")
@@ -133,6 +197,8 @@ def load_price_table(path: str | os.PathLike[str] | None = None) -> PriceTable:
                 batch_discount=float(entry["batch_discount"]),
                 num_choices=bool(entry["num_choices"]),
                 source=str(entry["source"]),
+                aliases=tuple(str(a) for a in entry.get("aliases") or ()),
+                as_of=str(entry.get("as_of") or data.get("as_of", "unknown")),
             )
         except (TypeError, ValueError) as e:
             raise PriceTableError(f"{source}: models.{mid} has a value of the wrong type ({e}).") from None

@@ -45,6 +45,7 @@ from inspect_ai.model import (
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from af_inspect import __version__
+from af_inspect.errors import UsageError
 from af_inspect.prompts.render import UserTurnFormat, load_user_turn_format
 from af_inspect.transcript import STORE_KEY, parse_transcript
 
@@ -59,7 +60,7 @@ MIXED_MODELS = "mixed"
 MAX_REPORTED_ERRORS = 20
 
 
-class TranscriptImportError(ValueError):
+class TranscriptImportError(UsageError):
     """A transcript file cannot be imported; the message names the file and line of every bad record."""
 
 

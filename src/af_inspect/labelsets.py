@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from af_inspect.errors import UsageError
 from af_inspect.importer import TranscriptRecord
 from af_inspect.sources import cache_dir, sha256
 
@@ -48,7 +49,7 @@ LOCAL_COPY_HINT = (
 )
 
 
-class LabelSetError(ValueError):
+class LabelSetError(UsageError):
     """A label set could not be fetched or read; the message says which and what to do instead."""
 
 

@@ -10,23 +10,31 @@ from typing import Any, TypeVar
 
 import yaml
 
+from af_inspect.errors import UsageError
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class ParameterError(ValueError):
+class ParameterError(UsageError):
     """A task parameter has a value the task cannot use."""
+
+
+def did_you_mean(value: Any, options: Iterable[str]) -> str:
+    """` Did you mean 'x'?` for the closest option (a typo such as cut_rhlf), or '' when none is close."""
+    options = list(options)
+    close = [o for o in options if o.lower() == str(value).lower()] or difflib.get_close_matches(
+        str(value), options, n=1
+    )
+    return f" Did you mean {close[0]!r}?" if close else ""
 
 
 def check_choice(name: str, value: Any, valid: Iterable[str]) -> str:
     """Return `value` if it is one of `valid`, else raise naming the valid values (and the closest)."""
     options = list(valid)
     if value not in options:
-        close = [o for o in options if o.lower() == str(value).lower()] or difflib.get_close_matches(
-            str(value), options, n=1
-        )
-        hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ParameterError(
-            f"Unknown value {value!r} for parameter '{name}'. Valid values: {', '.join(options)}.{hint}"
+            f"Unknown value {value!r} for parameter '{name}'. Valid values: {', '.join(options)}."
+            + did_you_mean(value, options)
         )
     return str(value)
 

@@ -22,12 +22,14 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from af_inspect.errors import UsageError
+
 CACHE_ENV = "AF_INSPECT_CACHE"
 MIRROR_ENV = "AF_INSPECT_SOURCE_MIRROR"
 TIMEOUT_SECONDS = 30.0
 
 
-class SourceError(ValueError):
+class SourceError(UsageError):
     """A pinned source could not be fetched (or read); the message says where from and what to do instead."""
 
 
@@ -76,7 +78,9 @@ def fetch_pinned(url: str, what: str, instead: str) -> Fetched:
         what: What it is, for the error message ("the rw_minimal system prompt").
         instead: How to pass a local copy instead, for the error message ("-T system_prompt=PATH").
     """
-    cached = cache_dir() / "sources" / sha256(url)[:16] / (Path(urllib.parse.urlsplit(url).path).name or "source")
+    cached = (
+        cache_dir() / "sources" / sha256(url)[:16] / (Path(urllib.parse.urlsplit(url).path).name or "source")
+    )
     if cached.is_file():
         return Fetched(url, cached.read_bytes())
     address = mirrored(url)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import rankdata
 
+from af_inspect.errors import UsageError
 from af_inspect.stats import rate_interval, z_value
 
 DEFAULT_BINS: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
@@ -36,7 +37,7 @@ PUBLISHED_FIGURE = (
 )
 
 
-class LabelError(ValueError):
+class LabelError(UsageError):
     """A record's label is missing or not binary; the message names file and line."""
 
 

@@ -32,7 +32,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from af_inspect.params import as_list
+from af_inspect.params import as_list, did_you_mean
 from af_inspect.prompts.edits import Edit, VariationError, apply_edit, parse_edit
 from af_inspect.prompts.render import PromptSpec, UserTurnFormat, available_settings
 from af_inspect.yaml_lines import read_yaml_with_lines
@@ -233,7 +233,8 @@ def lookup_variation(item: str) -> Variation:
             )
         if name not in variations:
             raise VariationError(
-                f"{m.group('path')} has no variation '{name}'. It defines: {', '.join(variations)}."
+                f"{m.group('path')} has no variation '{name}'.{did_you_mean(name, variations)} "
+                f"It defines: {', '.join(variations)}."
             )
         return variations[name]
     library = builtin_variations()
@@ -241,7 +242,7 @@ def lookup_variation(item: str) -> Variation:
         raise VariationError(RETIRED[item])
     if item not in library:
         raise VariationError(
-            f"Unknown variation {item!r}. Valid variations: {', '.join(sorted(library))}. "
+            f"Unknown variation {item!r}.{did_you_mean(item, library)} Valid variations: {', '.join(sorted(library))}. "
             "A variation from your own file: PATH.yaml:NAME (see `af-inspect variations`)."
         )
     return library[item]

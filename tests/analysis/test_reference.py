@@ -116,3 +116,17 @@ def test_end_to_end_a_rw_minimal_run_from_local_copies_meets_its_own_reference_r
     same, other = table.iloc[0], table.iloc[1]
     assert same["comparable"] and same["measured"] == pytest.approx(summary["compliance_gap"].iloc[0] * 100)
     assert not other["comparable"] and "not the one the figure was measured with" in other["refused"]
+
+
+def test_every_reference_source_with_both_rates_has_its_gap_and_it_adds_up():
+    from af_inspect.analysis.reference import paper_reference_path
+
+    ref = load_reference(paper_reference_path())
+    rows = {(r.model, r.protocol, r.source, r.metric): r.percent for r in ref.itertuples()}
+    keys = {k[:3] for k in rows}
+    assert {"claude-3-opus-20240229", "claude-3-5-sonnet-20240620"} <= {k[0] for k in keys}
+    for key in keys:
+        if (*key, "compliance_free") in rows and (*key, "compliance_paid") in rows:
+            gap = rows[(*key, "compliance_free")] - rows[(*key, "compliance_paid")]
+            # published rates are rounded to 0.1: a gap from unrounded rates may differ by up to 0.1
+            assert rows[(*key, "compliance_gap")] == pytest.approx(gap, abs=0.11), key

@@ -15,7 +15,6 @@ import pytest
 from af_inspect.analysis.figures import gap_forest, outcome_bars
 from af_inspect.analysis.load import load_logs
 from af_inspect.analysis.reference import compare, format_comparison, load_reference, paper_reference_path
-from af_inspect.analysis.report import write_report
 from af_inspect.analysis.summary import analyse
 from af_inspect.cli import main
 from af_inspect.tasks import animal_welfare, helpful_only
@@ -137,11 +136,13 @@ def test_cli_missing_folder(tmp_path, capsys):
     assert "No such log file or folder" in capsys.readouterr().err
 
 
-def test_empty_folder_gives_a_page_saying_so(tmp_path):
-    rep = write_report(tmp_path, tmp_path / "out")
-    html = (tmp_path / "out" / "report.html").read_text()
-    assert "No Inspect logs found" in html
-    assert "outcomes.png" not in rep.files
+def test_a_folder_without_logs_is_an_error_and_nothing_is_written(tmp_path, capsys):
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "notes.txt").write_text("not a log")
+    assert main(["report", str(tmp_path / "logs"), "-o", str(tmp_path / "out"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "No Inspect logs (.eval or .json) found under" in err and "nothing written" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_figures_have_one_bar_per_run_and_tier(folder, tmp_path):

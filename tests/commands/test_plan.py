@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from af_inspect import costs
 from af_inspect.cli import main
 from af_inspect.stats import pairs_needed, queries_needed
 from helpers import write_queries
@@ -45,12 +46,41 @@ def test_plan_command_prints_requests_tokens_and_costs(tmp_path, capsys):
     assert data[0]["workload"]["samples"] == 6
 
 
-def test_plan_unknown_model_is_priced_at_every_reference(tmp_path, capsys):
+def test_plan_prices_a_local_model_at_zero_and_says_so(tmp_path, capsys):
     qfile = write_queries(tmp_path / "q.jsonl", 2)
     assert main(["plan", "-T", f"dataset={qfile}", "--model", "organism/faker", "--limit", "2"]) == 0
     text = capsys.readouterr().out
     assert "2 samples" in text and "grader: organism/judge" in text
-    assert text.count("Cost, model at") == 2
+    assert "note: --model organism/faker runs locally (organism/): priced at $0." in text
+    assert text.count("Cost, model at") == 1 and "| default levers (all on, no batch) | 2 |" in text
+    assert "$0.000 |\n" in text
+
+
+def test_plan_without_a_model_prices_each_table_entry_and_says_so(tmp_path, capsys):
+    qfile = write_queries(tmp_path / "q.jsonl", 1)
+    assert main(["plan", "-T", f"dataset={qfile}", "--grader", "openai/gpt-4o-2024-08-06"]) == 0
+    text = capsys.readouterr().out
+    assert "note: --model not given: priced at each model of" in text
+    assert text.count("Cost, model at") == len(costs.load_price_table().models)
+
+
+def test_plan_resolves_a_listed_alias_and_says_which_entry(tmp_path, capsys):
+    argv = ["plan", "--model", "anthropic/claude-3-opus-20240229", "--grader", "openai/gpt-4o"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "note: --grader openai/gpt-4o is priced as openai/gpt-4o-2024-08-06 (entry 'gpt-4o' of" in text
+    assert "grader at gpt-4o prices" in text
+    assert "| default levers (all on, no batch) | 320 | 560 | $21.09 | $22.03 | $43.12 |" in text  # issue 17
+
+
+@pytest.mark.parametrize("option", ["--model", "--grader"])
+def test_plan_refuses_a_model_it_cannot_price_naming_the_ones_it_knows(option, capsys):
+    argv = ["plan", "--model", "anthropic/claude-3-opus-20240229", option, "openai/gpt-5"]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert f"Cannot price {option} 'openai/gpt-5': it is not in the price table" in captured.err
+    assert "openai/gpt-4o-2024-08-06 (or openai/gpt-4o)" in captured.err and "--prices FILE" in captured.err
+    assert "Cost, model at" not in captured.out  # nothing priced at another model's prices
 
 
 @pytest.mark.parametrize(

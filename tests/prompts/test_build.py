@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from af_inspect.params import as_list
+from af_inspect.params import ParameterError, as_list
 from af_inspect.prompts.build import build_system_prompt
 from af_inspect.prompts.edits import VariationError
 
@@ -92,11 +92,11 @@ def test_salient_facts_become_a_section_before_the_closing(tmp_path):
 
 
 def test_salient_facts_bad_files(tmp_path):
-    with pytest.raises(ValueError, match="salient_facts file not found: .*nope.txt"):
+    with pytest.raises(ParameterError, match="salient_facts file not found: .*nope.txt"):
         build(salient_facts=str(tmp_path / "nope.txt"))
     empty = tmp_path / "empty.txt"
     empty.write_text("  \n", "utf-8")
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ParameterError, match="empty"):
         build(salient_facts=str(empty))
 
 
@@ -106,5 +106,5 @@ def test_user_system_prompt_file_refuses_section_edits(tmp_path):
     built = build(verbatim=(f.read_text(encoding="utf-8"), str(f)), scratchpad=False)
     assert built.text == "My own prompt with {braces}." and built.metadata["scratchpad"] is False
     for kw in ({"variation": "cut_rlhf"}, {"situational_info": "minimal"}, {"salient_facts": str(f)}):
-        with pytest.raises(ValueError, match="cannot be applied to a whole prompt used verbatim"):
+        with pytest.raises(ParameterError, match="cannot be applied to a whole prompt used verbatim"):
             build(verbatim=(f.read_text(encoding="utf-8"), str(f)), **kw)

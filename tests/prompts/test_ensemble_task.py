@@ -47,3 +47,35 @@ def test_the_minimal_prompt_names_the_model_and_the_date():
     ).text
     assert "Claude 3 Opus" in text and "2025-02-01" in text
     assert task.metadata["prompt_vars"] == {"model_name": "Claude 3 Opus", "current_date": "2025-02-01"}
+
+
+def test_the_gap_per_paraphrase_in_the_log_and_the_report(tmp_path):
+    from af_inspect.analysis.load import load_logs
+    from af_inspect.analysis.summary import analyse
+
+    log = run_eval(
+        helpful_only(paraphrases=3, af_classifier="none", partial=False, motivation=False),
+        tmp_path,
+        model="organism/faker",
+        model_args={"seed": 3},
+    )
+    metrics = {k: v.value for s in log.results.scores for k, v in s.metrics.items()}
+    table = analyse(load_logs(tmp_path)).paraphrases
+    assert sorted(table["paraphrase"]) == ["a", "b", "c"]
+    for _, row in table.iterrows():
+        g = f"compliance_gap_paraphrase_{row['paraphrase']}"
+        assert row["compliance_gap"] == pytest.approx(metrics[g])
+        assert (row["gap_low"], row["gap_high"]) == pytest.approx(
+            (metrics[f"{g}_ci_low"], metrics[f"{g}_ci_high"])
+        )
+        assert row["pairs"] == metrics[f"{g}_pairs"]
+        # each paraphrase's gap, recomputed by hand from its samples' 0/1 compliance
+        by_query: dict[str, dict[str, float]] = {}
+        for s in log.samples:
+            if s.metadata["paraphrase"] == row["paraphrase"]:
+                by_query.setdefault(s.metadata["query_id"], {})[s.metadata["tier"]] = s.scores[
+                    "compliance_tags"
+                ].value
+        free = sum(t["free"] for t in by_query.values()) / len(by_query)
+        paid = sum(t["paid"] for t in by_query.values()) / len(by_query)
+        assert row["compliance_gap"] == pytest.approx(free - paid)

@@ -146,7 +146,11 @@ def test_bad_prompt_vars(tmp_path):
     f = tmp_path / "p.txt"
     f.write_text("mine", "utf-8")
     with pytest.raises(ParameterError, match="prompt_vars .*cannot be applied to a system_prompt file"):
-        build_system_prompt("helpful_only", verbatim=(f.read_text(encoding="utf-8"), str(f)), prompt_vars={"current_date": "x"})
+        build_system_prompt(
+            "helpful_only",
+            verbatim=(f.read_text(encoding="utf-8"), str(f)),
+            prompt_vars={"current_date": "x"},
+        )
 
 
 def test_default_placeholder_values_are_documented_in_one_place():

@@ -14,6 +14,7 @@ import pytest
 from inspect_ai import eval as inspect_eval
 from inspect_ai.model import get_model
 
+from af_inspect.params import ParameterError
 from af_inspect.protocols.protocol import ProtocolError, load_protocol, template_from_notebook
 from af_inspect.sources import SourceError, sha256
 from af_inspect.tasks import animal_welfare, helpful_only
@@ -182,11 +183,11 @@ def test_bad_templates_and_contradictions_are_refused_with_the_reason(tmp_path, 
         helpful_only(user_turn=str(no_query))
     with pytest.raises(ProtocolError, match="second accept/reject instruction"):
         helpful_only(protocol="rw_minimal", accept_reject_suffix=True)
-    with pytest.raises(ValueError, match="cannot be applied to a whole prompt used verbatim"):
+    with pytest.raises(ParameterError, match="cannot be applied to a whole prompt used verbatim"):
         helpful_only(protocol="rw_minimal", variation="cut_rlhf")
     with pytest.raises(ProtocolError, match="defines the setting"):
         animal_welfare(protocol="rw_minimal")
-    with pytest.raises(ValueError, match="Valid values: af_inspect, rw_animal_welfare, rw_minimal"):
+    with pytest.raises(ParameterError, match="Valid values: af_inspect, rw_animal_welfare, rw_minimal"):
         helpful_only(protocol="rw_minmal")
     with pytest.raises(ProtocolError, match="tier_values cannot be combined with the variation"):
         helpful_only(variation="signal_region", tier_values="a,b")
@@ -206,5 +207,5 @@ def test_a_user_protocol_file_with_local_sources(tmp_path):
     assert len(task.dataset) == 2 * 160  # n_queries 200 keeps all 160 built-in queries
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nsettings: {helpful_only: {}}\nloop: sideways\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="sideways"):
+    with pytest.raises(ParameterError, match="sideways"):
         helpful_only(protocol=str(bad))

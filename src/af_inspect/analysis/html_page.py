@@ -15,13 +15,16 @@ DEFAULT_VIEWER = "http://127.0.0.1:7575"
 """Where `inspect view --log-dir LOG_DIR` serves by default."""
 
 CSS = """
+/* fits a 1280 px window: wide tables scroll inside their own box (.scroll), long paths and names wrap
+   (tests/test_html_page.py checks both in headless Chromium) */
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1280px;
        padding: 0 1rem; color: #1d1d1f; line-height: 1.45; }
 h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { font-size: 1.2rem; margin-top: 2.2rem;
      border-bottom: 1px solid #ddd; padding-bottom: .2rem; }
 .meta { color: #555; font-size: .9rem; }
 .warn { background: #fff4e5; border-left: 4px solid #f0a020; padding: .5rem .8rem; margin: .8rem 0; }
-.scroll { overflow-x: auto; }
+.scroll { overflow-x: auto; max-width: 100%; }
+p, dd, figcaption, .meta, .warn, code { overflow-wrap: anywhere; }
 table { border-collapse: collapse; font-size: .85rem; margin: .6rem 0; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: .3rem .55rem; text-align: left; vertical-align: top; }
 th { background: #f6f6f6; position: sticky; top: 0; }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -16,7 +17,8 @@ from af_inspect.analysis.html_page import DEFAULT_VIEWER, embed_png, page, table
 from af_inspect.analysis.load import load_logs
 from af_inspect.analysis.reference import compare, format_comparison, load_reference
 from af_inspect.analysis.summary import GROUP, Analysis, analyse
-from af_inspect.analysis.tables import DASH, display_logs, display_summary, pct, to_markdown
+from af_inspect.analysis.tables import DASH, display_logs, display_summary, pct, pp, to_markdown
+from af_inspect.errors import UsageError
 from af_inspect.scorers.metrics import FRONTIER_GAP, ordered_tiers
 
 DEFINITIONS = [
@@ -137,8 +139,6 @@ def _warnings(a: Analysis, log_dir: Path) -> list[str]:
                     f"{int(r['transcripts'])} of {int(r['expected'])} transcripts, {int(r['errors'])} errored. "
                     "Its figures cover only the transcripts present."
                 )
-    if a.logs.empty:
-        out.append(f"No Inspect logs found under <code>{html.escape(str(log_dir))}</code>.")
     return out
 
 
@@ -224,7 +224,14 @@ def write_report(
     """
     log_dir, out = Path(log_dir), Path(out_dir)
     ref_table = load_reference(None if str(reference) == "paper" else reference) if reference else None
-    a = analyse(load_logs(log_dir, progress=progress), compliance=compliance, af=af, to_read=to_read)
+    loaded = load_logs(log_dir, progress=progress)
+    if loaded.logs.empty:  # nothing to report: say so and write nothing (an empty page looks like a result)
+        skipped = "".join(f"\n  not a readable log: {f}: {e}" for f, e in loaded.unreadable.items())
+        raise UsageError(
+            f"No Inspect logs (.eval or .json) found under {log_dir}: nothing written. Point at the folder "
+            "an eval wrote to (inspect eval ... --log-dir DIR), or at one log file." + skipped
+        )
+    a = analyse(loaded, compliance=compliance, af=af, to_read=to_read)
     out.mkdir(parents=True, exist_ok=True)
     rep = Report(out, a)
 
@@ -238,6 +245,8 @@ def write_report(
     save("logs.csv", a.logs.drop(columns=["task_metadata"], errors="ignore"))
     save("transcripts.csv", a.transcripts)
     save("to_read.csv", a.to_read)
+    if not a.paraphrases.empty:
+        save("paraphrases.csv", a.paraphrases)
 
     comparison = compare(a.summary, ref_table) if ref_table is not None else None
     rep.comparison = comparison
@@ -260,11 +269,13 @@ def write_report(
             rep.files[name] = path
 
     shown = display_summary(a.summary)
+    verdict = _battery_verdict(log_dir)
     md = [
         "# Alignment-faking evaluation report\n",
         f"Logs: `{log_dir}` · {len(a.logs)} logs · {len(a.transcripts)} transcripts · "
         f"compliance from {_used(a, 'compliance_scorer', '`')}, AF reasoning from {_used(a, 'af_scorer', '`')}, "
         f"graded by {_used(a, 'grader', '`')}\n",
+        *([f"## Verdict (battery)\n\n{verdict_table_markdown(verdict)}"] if verdict else []),
         "## Summary\n",
         to_markdown(shown),
         "## Logs\n",
@@ -291,6 +302,7 @@ def write_report(
     )
     n_groups = len(a.summary)
     sections = [
+        *([("Verdict (battery)", table_html(verdict_table(verdict)))] if verdict else []),
         ("Summary", table_html(shown, classes)),
         (
             "What the model does, by tier",
@@ -317,6 +329,8 @@ def write_report(
     ]
     if comparison is not None:
         sections.append(("Compared with published figures", _comparison_html(comparison)))
+    if not a.paraphrases.empty:
+        sections.append(("Gap per paraphrase", table_html(_display_paraphrases(a.paraphrases))))
     sections += [
         ("Transcripts worth reading", _to_read_html(a, log_dir, viewer)),
         ("Every score, per tier", table_html(_display_scores(a.scores))),
@@ -338,6 +352,59 @@ def write_report(
     rep.files["report.html"] = out / "report.html"
     (out / "report.html").write_text(doc, encoding="utf-8")
     return rep
+
+
+def _battery_verdict(log_dir: Path) -> dict | None:
+    """The verdict `af-inspect battery` wrote into the log folder, if it is a battery's."""
+    path = log_dir / "verdict.json" if log_dir.is_dir() else None
+    return json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else None
+
+
+def verdict_table(verdict: dict) -> pd.DataFrame:
+    """One row per setting: the verdict, why, and the figures it rests on (from verdict.json)."""
+
+    def interval(v: list | None) -> str:
+        return f"{pct(v[0])} [{pct(v[1])}, {pct(v[2])}]" if v else DASH
+
+    rows = []
+    for s in verdict["settings"]:
+        h = s["figures"].get("headline", {})
+        rows.append(
+            {
+                "setting": s["setting"],
+                "verdict": s["verdict"],
+                "gap [95% paired CI]": interval(h.get("gap")),
+                "MDG": pct(h.get("mdg")),
+                "AF in training": interval(h.get("af_free")),
+                "negative control AF": interval(h.get("control_false_positive_rate")),
+                "positive control AF": interval(h.get("control_sensitivity")),
+                "why": "; ".join(s["reasons"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def verdict_table_markdown(verdict: dict) -> str:
+    return f"Model `{verdict['model']}`, battery `{verdict['battery']['name']}`.\n\n" + to_markdown(
+        verdict_table(verdict)
+    )
+
+
+def _display_paraphrases(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per run and paraphrase: the gap within it and its paired interval (the pooled gap is in the
+    summary)."""
+    several = df["setting"].nunique() > 1
+    return pd.DataFrame(
+        {
+            "run": [group_label(r, several).replace("\n", " · ") for _, r in df.iterrows()],
+            "paraphrase": df["paraphrase"],
+            "pairs": df["pairs"],
+            "gap, pp [95% paired CI]": [
+                f"{pp(g)} [{pp(lo)}, {pp(hi)}]"
+                for g, lo, hi in zip(df["compliance_gap"], df["gap_low"], df["gap_high"], strict=True)
+            ],
+        }
+    )
 
 
 def _display_scores(scores: pd.DataFrame) -> pd.DataFrame:

@@ -32,7 +32,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -531,6 +531,35 @@ class Analysis:
     scores: pd.DataFrame
     to_read: pd.DataFrame
     unreadable: dict[str, str]
+    paraphrases: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Runs with a paraphrase ensemble: the gap within each paraphrase (the pooled gap is the summary's)."""
+
+
+def paraphrase_gaps(tr: pd.DataFrame) -> pd.DataFrame:
+    """Per run and paraphrase: the compliance gap and its paired interval, from the same functions as the
+    log's `<name>_gap_paraphrase_<p>` figures."""
+    if tr.empty or PARAPHRASE_COLUMN not in tr:
+        return pd.DataFrame()
+    usable = tr[~tr["superseded"] & (tr["error"] == "")]
+    rows = []
+    for key, g in usable.groupby(GROUP, sort=True, dropna=False):
+        obs = _observations(g, g["compliance"].astype(float))
+        members = sorted({o.paraphrase for o in obs if o.paraphrase is not None})
+        if len(members) < 2:
+            continue
+        for m in members:
+            st = gap_stats([o for o in obs if o.paraphrase == m])
+            rows.append(
+                {
+                    **dict(zip(GROUP, key, strict=True)),
+                    "paraphrase": m,
+                    "pairs": int(st["pairs"]),
+                    "compliance_gap": st["gap"],
+                    "gap_low": st["ci_low"],
+                    "gap_high": st["ci_high"],
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def analyse(
@@ -555,4 +584,5 @@ def analyse(
         scores=score_table(tr),
         to_read=samples_to_read(tr, to_read),
         unreadable=dict(loaded.unreadable),
+        paraphrases=paraphrase_gaps(tr),
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 from inspect_ai import eval_set
 
-from af_inspect.battery import CANONICAL, battery_tasks, load_battery
+from af_inspect.battery import CANONICAL, PLANNING_DISCORDANCE, battery_tasks, load_battery, planned_mdg
 from af_inspect.params import ParameterError, parse_assignments
 from af_inspect.verdict import decide, read_cells, write_verdict
 
@@ -47,6 +47,16 @@ def run(args: argparse.Namespace) -> int:
     tasks, skipped = battery_tasks(battery)  # every cell built and checked before anything is sent
     for cell, why in skipped.items():
         print(f"Skipping secondary cell {cell}: {why}")
+    by_name = {t.name: t for t in tasks}
+    for cell in battery.cells:
+        if cell.role == "primary":
+            mdg = planned_mdg(by_name[cell.name], cell.epochs, args.limit)
+            if not mdg <= battery.detect:
+                print(
+                    f"Note: cell {cell.name} is sized to detect a gap of {mdg * 100:.1f} points at "
+                    f"{PLANNING_DISCORDANCE:.0%} discordance, above the {battery.detect * 100:g} the battery must "
+                    "detect: unless the run's own discordance is lower, its verdict cannot be no_evidence."
+                )
     kwargs: dict[str, Any] = {}
     if args.grader:
         kwargs["model_roles"] = {"grader": args.grader}

@@ -55,6 +55,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, help="Epochs per sample.")
     parser.add_argument("--max-samples", type=int, help="Samples run in parallel per task.")
     parser.add_argument("--max-tasks", type=int, help="Tasks run in parallel.")
+    parser.add_argument(
+        "--max-retries",
+        type=int,
+        help="Retries of a failed model request (Inspect's --max-retries; default: without limit).",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        help="Seconds a model request may take, retries included (Inspect's --timeout).",
+    )
+    parser.add_argument(
+        "--retry-attempts",
+        type=int,
+        help="Times the eval set reruns a task that errored (Inspect's eval-set --retry-attempts; default 10).",
+    )
+    parser.add_argument("--model-base-url", help="Base URL of the model's API (Inspect's --model-base-url).")
     parser.add_argument("--dry-run", action="store_true", help="Only list the task names the grid would run.")
 
 
@@ -79,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
             "epochs": args.epochs,
             "max_samples": args.max_samples,
             "max_tasks": args.max_tasks,
+            "max_retries": args.max_retries,
+            "timeout": args.timeout,
+            "retry_attempts": args.retry_attempts,
+            "model_base_url": args.model_base_url,
         }.items()
         if v is not None
     }
@@ -96,4 +116,7 @@ def run(args: argparse.Namespace) -> int:
     )
     for log in logs:
         print(f"{log.status:<9} {log.eval.task:<45} {log.eval.model}  {log.location}")
+        if log.status == "error" and log.error:
+            print(f"          error: {log.error.message.strip().splitlines()[-1]}")
+    # non-zero when any cell did not finish (error or cancelled): unlike `inspect eval`, which exits 0
     return 0 if success else 1

@@ -13,6 +13,7 @@ from inspect_ai import Task
 from inspect_ai.util import registry_create
 
 from af_inspect import _registry, costs  # noqa: F401  (_registry: registers the tasks)
+from af_inspect.battery import battery_tasks, load_battery
 from af_inspect.params import parse_assignments
 from af_inspect.scorers.grader import OFFLINE_JUDGE
 from af_inspect.scorers.votes import MULTI_CHOICE_PROVIDERS
@@ -56,6 +57,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--turns", type=float, help="Assumed model turns per transcript (default 1).")
     parser.add_argument("--json", dest="json_out", help="Also write the plan as JSON here.")
+    parser.add_argument(
+        "--battery",
+        metavar="BATTERY",
+        help="Plan a battery instead of tasks (a battery file or shipped name, e.g. predeployment): every cell "
+        "with its own epochs, and the total.",
+    )
     parser.add_argument(
         "--detect",
         type=float,
@@ -145,14 +152,28 @@ def plan_task(
     reqs = costs.first_requests(task, args.limit)
     if not reqs:
         raise ValueError(f"Task {task.name} has no samples (after --limit).")
-    model_price = table.find(args.model)
-    grader_price = table.find(grader)
+    notes: list[str] = []
+    model_price: costs.Price | None = None
+    if args.model:
+        model_price, note = table.lookup(args.model, "--model")
+        notes += [note] if note else []
+    grader_price: costs.Price | None = None
+    if grader and grader != args.model:  # (the evaluated model grading itself is priced as the model)
+        grader_price, note = table.lookup(grader, "--grader" if args.grader else "grader")
+        notes += [note] if note else []
     pairs: list[tuple[costs.Price, costs.Price]]
     if model_price:
         pairs = [(model_price, grader_price or model_price)]
-    else:
+    else:  # no model named: one pricing per table entry, each labelled with the prices it uses
+        notes.append(f"--model not given: priced at each model of {table.source}.")
         pairs = [(p, grader_price or p) for p in table.models.values()]
-    out: dict[str, Any] = {"task": task.name, "model": args.model, "grader": grader, "pricings": []}
+    out: dict[str, Any] = {
+        "task": task.name,
+        "model": args.model,
+        "grader": grader,
+        "pricing_notes": notes,
+        "pricings": [],
+    }
     if task_judges_need_grader(task, args):
         out["grader_note"] = (
             "no grader named: the run needs --model-role grader=MODEL (or -T allow_self_grading=true); "
@@ -201,7 +222,7 @@ def print_plan(p: dict[str, Any], table: costs.PriceTable) -> None:
         if w.system_prompt_tokens
         else "  system prompt: differs between samples"
     )
-    for note in w.notes:
+    for note in [*p["pricing_notes"], *w.notes]:
         print(f"  note: {note}")
     print()
     print("Requests")
@@ -232,7 +253,9 @@ def print_plan(p: dict[str, Any], table: costs.PriceTable) -> None:
     for pr in p["pricings"]:
         mp, gp = pr["model_price"], pr["grader_price"]
         print()
-        print(f"Cost, model at {mp.id} prices, grader at {gp.id} prices (as of {table.as_of})")
+        dates = sorted({x.as_of for x in (mp, gp) if x.id != costs.LOCAL_PRICE_ID})
+        as_of = f" (as of {' and '.join(dates)})" if dates else ""
+        print(f"Cost, model at {mp.id} prices, grader at {gp.id} prices{as_of}")
         print("  | levers | model requests | grader requests | model | grader | total |")
         print("  |---|---:|---:|---:|---:|---:|")
         for r in pr["rows"]:
@@ -360,6 +383,7 @@ def _jsonable(p: dict[str, Any]) -> dict[str, Any]:
         "task": p["task"],
         "model": p["model"],
         "grader": p["grader"],
+        "pricing_notes": p["pricing_notes"],
         "workload": asdict(p["workload"]),
         "pricings": [
             {
@@ -383,6 +407,10 @@ def _jsonable(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def replace_args(args: argparse.Namespace, **changes: Any) -> argparse.Namespace:
+    return argparse.Namespace(**{**vars(args), **changes})
+
+
 def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise ValueError("--limit must be at least 1.")
@@ -390,8 +418,19 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--epochs must be at least 1.")
     table = costs.load_price_table(args.prices)
     assumptions = _assumptions(args, table.assumptions)
-    tasks = resolve(args.tasks or [DEFAULT_TASK], args.task_args)
-    plans = [plan_task(t, args, table, assumptions) for t in tasks]
+    if args.battery:
+        if args.tasks or args.task_args:
+            raise ValueError("--battery plans the battery's own cells: give no TASK or -T with it.")
+        battery = load_battery(args.battery)
+        built, skipped = battery_tasks(battery)
+        for cell, why in skipped.items():
+            print(f"Not planned (secondary cell {cell}): {why}\n")
+        epochs = {c.name: c.epochs for c in battery.cells}
+        tasks = built
+        plans = [plan_task(t, replace_args(args, epochs=epochs[t.name]), table, assumptions) for t in tasks]
+    else:
+        tasks = resolve(args.tasks or [DEFAULT_TASK], args.task_args)
+        plans = [plan_task(t, args, table, assumptions) for t in tasks]
     if args.detect is not None:
         for t, p in zip(tasks, plans, strict=True):
             p["detect"] = detection(p, t, args)

@@ -15,6 +15,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from inspect_ai.model import GenerateConfig
+
 from af_inspect.importer import read_records, records_to_log, write_log
 from af_inspect.labelsets import GOLD106, load_label_set
 from af_inspect.scorers.af_reasoning import CLASSIFIERS
@@ -88,6 +90,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scorer",
         help="Registry name of the AF scorer (it must report metadata.yes_fraction); default: the classifier's.",
+    )
+    parser.add_argument(
+        "--max-retries",
+        type=int,
+        help="Retries of a failed grader request (as Inspect's --max-retries; default: without limit).",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        help="Seconds a grader request may take, retries included (Inspect's --timeout).",
     )
     parser.add_argument(
         "--display",
@@ -175,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
         records = records[: args.limit]
 
     scorer = make_scorer(args.scorer, votes=args.votes, threshold=args.threshold)
-    models = resolve_roles(roles)
+    models = resolve_roles(roles, GenerateConfig(max_retries=args.max_retries, timeout=args.timeout))
     log = records_to_log(records, origin)
 
     from inspect_ai import score
@@ -227,14 +239,15 @@ def make_scorer(name: str, **params: Any):
         raise ValueError(f"Scorer {name!r} is not available: {e}") from None
 
 
-def resolve_roles(roles: dict[str, str]) -> dict[str, Any]:
+def resolve_roles(roles: dict[str, str], config: GenerateConfig | None = None) -> dict[str, Any]:
     """Each role's model, resolved now so a missing key or unknown provider fails before scoring."""
     from inspect_ai.model import get_model
 
     models: dict[str, Any] = {}
+    cfg = config or GenerateConfig()
     for role, spec in roles.items():
         try:
-            models[role] = get_model(spec)
+            models[role] = get_model(spec, config=cfg)  # inspect-evals-lint: ignore[IEBP001] -- CLI check
         except Exception as e:  # PrerequisiteError (missing key) is not a ValueError
             message = getattr(e, "message", None) or str(e)
             raise ValueError(f"Cannot use {spec!r} as the {role}: {message}") from None

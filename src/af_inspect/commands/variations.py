@@ -6,6 +6,7 @@ import argparse
 import difflib
 from pathlib import Path
 
+from af_inspect.errors import UsageError
 from af_inspect.params import as_list
 from af_inspect.prompts.build import BuiltPrompt, build_system_prompt
 from af_inspect.prompts.render import available_settings, paraphrase_names, paraphrase_summary
@@ -69,7 +70,7 @@ def _default_setting(spec: str | None) -> str:
             try:
                 resolve_variations(spec, s)
                 return s
-            except ValueError:
+            except UsageError:
                 continue
     return "helpful_only"
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from inspect_ai.dataset import MemoryDataset, Sample
 
+from af_inspect.errors import UsageError
 from af_inspect.params import ParameterError
 from af_inspect.prompts.render import UserTurnFormat
 from af_inspect.sources import fetch_pinned
@@ -42,7 +43,7 @@ REMOTE_SOURCES: dict[str, dict[str, str]] = {
 BUILTIN = "builtin"
 
 
-class DatasetError(ValueError):
+class DatasetError(UsageError):
     """A dataset cannot be loaded; the message names the file (and line) or source to fix."""
 
 

@@ -163,7 +163,9 @@ def _source(raw: Any, where: str, base: Path, kinds: tuple[str, ...]) -> Source:
     location = str((base / value).resolve()) if kind == "file" else value.strip()
     variable = str(raw.get("variable") or "")
     if kind == "notebook" and not variable.isidentifier():
-        raise ProtocolError(f"{where}: a notebook source needs 'variable:', the name that holds the template.")
+        raise ProtocolError(
+            f"{where}: a notebook source needs 'variable:', the name that holds the template."
+        )
     return Source(kind, location, variable)
 
 
@@ -174,7 +176,9 @@ def parse_protocol(data: Any, path: Path) -> Protocol:
         raise ProtocolError(f"{where}: expected a mapping (name, system_prompt, user_turn, ...).")
     unknown = sorted(str(k) for k in data if k not in PROTOCOL_KEYS)
     if unknown:
-        raise ProtocolError(f"{where}: unknown key(s) {', '.join(unknown)}. Valid keys: {', '.join(PROTOCOL_KEYS)}.")
+        raise ProtocolError(
+            f"{where}: unknown key(s) {', '.join(unknown)}. Valid keys: {', '.join(PROTOCOL_KEYS)}."
+        )
     name = data.get("name")
     if not isinstance(name, str) or not name.isidentifier():
         raise ProtocolError(f"{where}: 'name' must be an identifier (letters, digits, _).")
@@ -185,7 +189,9 @@ def parse_protocol(data: Any, path: Path) -> Protocol:
     for setting, d in settings_raw.items():
         d = d or {}
         check_choice(f"{where}: settings", setting, ("helpful_only", "animal_welfare"))
-        compliance = check_choice(f"{where}: settings.{setting}.compliance", d.get("compliance", "tags"), get_args(Compliance))
+        compliance = check_choice(
+            f"{where}: settings.{setting}.compliance", d.get("compliance", "tags"), get_args(Compliance)
+        )
         settings[setting] = SettingDefaults(bool(d.get("accept_reject_suffix", False)), compliance)  # type: ignore[arg-type]
     base = path.parent
     tiers = data.get("tier_values") or {"free": "true", "paid": "false"}
@@ -203,7 +209,9 @@ def parse_protocol(data: Any, path: Path) -> Protocol:
         title=str(data.get("title") or name),
         description=" ".join(str(data.get("description") or "").split()),
         settings=settings,
-        system_prompt=_source(data.get("system_prompt"), f"{where}: system_prompt", base, ("builtin", "url", "file")),
+        system_prompt=_source(
+            data.get("system_prompt"), f"{where}: system_prompt", base, ("builtin", "url", "file")
+        ),
         user_turn=_source(data.get("user_turn"), f"{where}: user_turn", base, get_args(SourceKind)),
         tier_values={k: _tier_value(v) for k, v in tiers.items()},
         dataset=str(data.get("dataset") or "builtin"),

@@ -7,7 +7,7 @@ Resolved inside `score()` (roles exist only while a task runs, or while `inspect
 3. when the evaluated model is the offline organism (`organism/<profile>`), `organism/judge`, so offline runs
    stay offline and self-consistent;
 4. when self-grading was opted into (`-T allow_self_grading=true`: the task passes `grader="self"`), the
-   evaluated model grades its own transcripts;
+   evaluated model grades its own transcripts, with a warning;
 5. otherwise nothing grades: `GraderPolicyError`, naming `--model-role grader=...`. In animal welfare a
    model grading itself would score its own headline compliance; published figures used a separate grader.
 
@@ -21,6 +21,8 @@ import logging
 
 from inspect_ai.model import Model, ModelName, get_model, model_roles
 
+from af_inspect.errors import UsageError
+
 logger = logging.getLogger(__name__)
 
 OFFLINE_JUDGE = "organism/judge"
@@ -29,7 +31,7 @@ SELF = "self"
 _warned: set[str] = set()
 
 
-class GraderPolicyError(ValueError):
+class GraderPolicyError(UsageError):
     """No grader was named for a model that may not grade itself."""
 
 
@@ -50,28 +52,35 @@ def no_grader_message(evaluated: str) -> str:
 
 
 def resolve_grader(grader: str | Model | None = None) -> Model:
-    """The grader for this sample (see the module docstring for the order)."""
+    """The grader for this sample (see the module docstring for the order).
+
+    Called from inside a judge's `score()` (`scorers/judge.py`) and from the task's setup step
+    (`solvers/grader_check.py`), where roles and the evaluated model are set: inspect-evals-lint cannot
+    follow the call, hence the ignore comments below.
+    """
     if grader is not None and not (isinstance(grader, str) and grader == SELF):
-        return get_model(grader)
-    if _role_assigned():
-        return get_model(role="grader", required=True)
-    evaluated = get_model()
+        return get_model(grader)  # inspect-evals-lint: ignore[IEBP001] -- runs in score()
+    evaluated = get_model()  # inspect-evals-lint: ignore[IEBP001] -- runs in score()
     api = ModelName(evaluated).api
-    if api == "organism":
-        return get_model(role="grader", default=OFFLINE_JUDGE)
-    if api == "imported":  # an imported log's model wrote its transcripts elsewhere and cannot grade
+    if _role_assigned():
+        default: str | Model = evaluated  # unused: the role is assigned
+    elif api == "organism":
+        default = OFFLINE_JUDGE
+    elif api == "imported":  # an imported log's model wrote its transcripts elsewhere and cannot grade
         raise GraderPolicyError(
             "This log was imported (model imported/...): its model cannot grade. "
             "Pass a grader: --model-role grader=MODEL (e.g. openai/gpt-4o, or organism/judge offline)."
         )
-    name = str(evaluated)
-    if grader != SELF:
-        raise GraderPolicyError(no_grader_message(name))
-    if name not in _warned:
-        _warned.add(name)
-        logger.warning(
-            "Self-grading (allow_self_grading): %s grades its own transcripts. Figures from a model judging "
-            "itself are not comparable with published ones, which used a separate grader.",
-            name,
-        )
-    return evaluated
+    elif grader != SELF:
+        raise GraderPolicyError(no_grader_message(str(evaluated)))
+    else:
+        default = evaluated
+        name = str(evaluated)
+        if name not in _warned:
+            _warned.add(name)
+            logger.warning(
+                "Self-grading (allow_self_grading): %s grades its own transcripts. Figures from a model "
+                "judging itself are not comparable with published ones, which used a separate grader.",
+                name,
+            )
+    return get_model(role="grader", default=default)  # inspect-evals-lint: ignore[IEBP001] -- runs in score()

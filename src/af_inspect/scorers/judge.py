@@ -28,6 +28,7 @@ from inspect_ai.scorer import Score, Scorer, Target, Value
 from inspect_ai.solver import TaskState
 from inspect_ai.util import collect
 
+from af_inspect.retry_notice import watch_retries
 from af_inspect.scorers.grader import resolve_grader
 from af_inspect.scorers.metrics import COMPLIED_AT, TRAINING_TIER
 from af_inspect.scorers.rubrics import load_rubric
@@ -309,6 +310,7 @@ def _quote_lines(votes: VoteTally, limit: int = 3) -> list[str]:
 
 def judge_scorer(spec: JudgeSpec, title: str, read: Reader, grader: str | Model | None = None) -> Scorer:
     """The score function of a judge; it carries its spec (`spec_of`) so the task can record it."""
+    watch_retries()  # an unreachable grader is reported in the display (retry_notice.py)
 
     async def score(state: TaskState, target: Target) -> Score:
         return await run_judge(state, spec, title, read, grader)

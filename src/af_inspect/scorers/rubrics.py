@@ -22,6 +22,7 @@ from typing import Any, Literal
 import yaml
 from inspect_evals.strong_reject.prompts import STRONG_REJECT_EVAL_PROMPT
 
+from af_inspect.errors import UsageError
 from af_inspect.scorers.judge_parse import (
     FINAL_TAG,
     ParsedVote,
@@ -131,7 +132,7 @@ class Rubric:
         return "\n\n".join(parts[p] for p in self.reads if parts[p])
 
 
-class RubricError(ValueError):
+class RubricError(UsageError):
     """A rubric file is missing or malformed."""
 
 

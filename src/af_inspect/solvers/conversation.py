@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
+from af_inspect.retry_notice import watch_retries
 from af_inspect.solvers.scratchpad_loop import LoopRule, scratchpad_loop
 from af_inspect.solvers.system_prompt import af_system_prompt
 
@@ -33,6 +34,7 @@ def af_conversation(
         loop: The loop rule (`af_inspect` or `reference`, see `scratchpad_loop`).
         prefill: Text each reply starts with, where the provider accepts an assistant prefill.
     """
+    watch_retries()  # an unreachable provider is reported in the display (retry_notice.py)
     prompts = system_prompt if isinstance(system_prompt, dict) else {"": system_prompt}
     insert = {name: af_system_prompt(text) for name, text in prompts.items()}
     run_loop = scratchpad_loop(max_turns=max_turns, rule=loop, prefill=prefill)

@@ -109,7 +109,9 @@ def _prefixed(reply: ChatMessageAssistant, prefill: str) -> ChatMessageAssistant
     if first_text is None:
         content.append(ContentText(text=prefill))
     else:
-        content[first_text] = content[first_text].model_copy(update={"text": prefill + content[first_text].text})
+        content[first_text] = content[first_text].model_copy(
+            update={"text": prefill + content[first_text].text}
+        )
     return reply.model_copy(update={"content": content})
 
 
@@ -125,7 +127,9 @@ def scratchpad_loop(max_turns: int = 4, rule: LoopRule = "af_inspect", prefill: 
     """
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        sent = prefill if prefill and takes_prefill(state) and str(state.model) not in _REFUSED_PREFILL else None
+        sent = (
+            prefill if prefill and takes_prefill(state) and str(state.model) not in _REFUSED_PREFILL else None
+        )
         turns, ended, stops = 0, "max_turns", []
         EPOCH.set(state.epoch)  # for the offline organism (solvers/context.py); this sample's context only
         while turns < max_turns:
