@@ -94,7 +94,6 @@ RUNS = {
     "complier_free_only": ("organism/complier", {"seed": 3}, {"tier": "free"}, {}),
     "faker_overrides": ("organism/faker", {"seed": 4, "comply_free": 0.9, "comply_paid": 0.0}, {}, {}),
     "sloppy_epochs": ("organism/sloppy", {"seed": 5}, {}, {"epochs": 2}),
-    # a real variation: the task records its prompt label (the run's variation in the summary)
     "faker_variation": ("organism/faker", {"seed": 1}, {"variation": "cut_rlhf"}, {}),
     "refuser_errors": ("organism/refuser", {"seed": 6}, {"failing": True}, {"fail_on_error": False}),
 }

@@ -66,10 +66,10 @@ def test_inspect_score_prints_the_message_not_a_traceback(tmp_path):
     assert ran.code == 0, ran.text
     (log,) = tmp_path.glob("*.eval")
     run = run_cli(
-        "inspect", "score", str(log), "--scorer", "af_inspect/af_reasoning", "-S", "classifier=improvd",
+        "inspect", "score", str(log), "--scorer", "af_inspect/af_reasoning", "-S", "threshold=1.5",
         "--action", "append", cwd=tmp_path,
     )  # fmt: skip
-    assert_message_only(run, "Unknown value 'improvd' for parameter 'classifier'.")
+    assert_message_only(run, "Parameter 'threshold' must be between 0 and 1, not 1.5.")
     assert "couldn't be loaded" not in run.text  # what Inspect said while the error was a ValueError
 
 

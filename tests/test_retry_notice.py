@@ -30,7 +30,15 @@ def closed_port() -> int:
 
 
 def unreachable(port: int) -> list[str]:
-    return ["--model", "openai-api/local/x", "--model-base-url", f"http://127.0.0.1:{port}/v1"]
+    # self-grading opted into: the run reaches the (unreachable) model instead of stopping for want of a grader
+    return [
+        "--model",
+        "openai-api/local/x",
+        "--model-base-url",
+        f"http://127.0.0.1:{port}/v1",
+        "-T",
+        "allow_self_grading=true",
+    ]
 
 
 ENV = {"LOCAL_API_KEY": "fake-key-for-a-closed-port"}

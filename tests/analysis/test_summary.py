@@ -313,6 +313,9 @@ def test_variation_names():
     )
     assert variation_of("helpful_only", {"setting": "helpful_only", "variations": ["a", "b"]}, {}) == "a+b"
     assert variation_of("helpful_only", {"setting": "helpful_only", "variations": []}, {}) == "none"
+    # task version 2.2 on: the prompt label the task recorded (its name also carries the protocol)
+    assert variation_of("helpful_only+rw_minimal", {"prompt_label": ""}, {}) == "none"
+    assert variation_of("x", {"prompt_label": "paraphrases6+cut_rlhf"}, {}) == "paraphrases6+cut_rlhf"
     assert variation_of("x", {"system_prompt_source": "/p/my_prompt.txt"}, {}) == "file:my_prompt.txt"
     assert variation_of("x", {}, {"variation": "honesty"}) == "honesty"
 

@@ -70,7 +70,8 @@ def test_plan_resolves_a_listed_alias_and_says_which_entry(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "note: --grader openai/gpt-4o is priced as openai/gpt-4o-2024-08-06 (entry 'gpt-4o' of" in text
     assert "grader at gpt-4o prices" in text
-    assert "| default levers (all on, no batch) | 320 | 560 | $21.09 | $22.03 | $43.12 |" in text  # issue 17
+    # issue 17; task version 2.2 (the published AF rubric: a longer instruction, no request or output)
+    assert "| default levers (all on, no batch) | 320 | 560 | $21.12 | $22.06 | $43.18 |" in text
 
 
 @pytest.mark.parametrize("option", ["--model", "--grader"])
