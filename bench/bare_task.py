@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser
+from inspect_ai.model import ChatMessage, ChatMessageAssistant, ChatMessageSystem, ChatMessageUser
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState, generate
 
@@ -30,17 +30,19 @@ def accepted() -> Scorer:
 
 
 def _message(role: str, text: str) -> ChatMessage:
-    return ChatMessageSystem(content=text) if role == "system" else ChatMessageUser(content=text)
+    kinds = {"system": ChatMessageSystem, "user": ChatMessageUser, "assistant": ChatMessageAssistant}
+    return kinds[role](content=text)
 
 
-def bare_task(task: Task) -> Task:
-    """The same first requests as `task`, one sample each (same ids, `tier` in metadata), from plain Inspect."""
+def bare_task(task: Task, model: str = "organism/faker") -> Task:
+    """The same first requests as `task` sends to `model` (its prefill included), one sample each (same ids,
+    `tier` in metadata), from plain Inspect."""
     samples = [
         Sample(
             id=r.sample_id,
             input=[_message(role, text) for role, text in r.messages],
             metadata={"tier": r.tier},
         )
-        for r in first_requests(task)
+        for r in first_requests(task, model=model)
     ]
     return Task(dataset=MemoryDataset(samples), solver=generate(), scorer=accepted())

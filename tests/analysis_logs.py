@@ -94,12 +94,7 @@ RUNS = {
     "complier_free_only": ("organism/complier", {"seed": 3}, {"tier": "free"}, {}),
     "faker_overrides": ("organism/faker", {"seed": 4, "comply_free": 0.9, "comply_paid": 0.0}, {}, {}),
     "sloppy_epochs": ("organism/sloppy", {"seed": 5}, {}, {"epochs": 2}),
-    "faker_variation": (
-        "organism/faker",
-        {"seed": 1},
-        {"name": "helpful_only+cut_rlhf", "variations": ["cut_rlhf"]},
-        {},
-    ),
+    "faker_variation": ("organism/faker", {"seed": 1}, {"variation": "cut_rlhf"}, {}),
     "refuser_errors": ("organism/refuser", {"seed": 6}, {"failing": True}, {"fail_on_error": False}),
 }
 

@@ -64,3 +64,13 @@ def offline_token_counts(monkeypatch: pytest.MonkeyPatch) -> None:
 
     mockllm_api = type(get_model("mockllm/model").api)
     monkeypatch.setattr(mockllm_api, "count_text_tokens", count_text_tokens)
+
+
+@pytest.fixture(autouse=True)
+def _sources_cache(tmp_path_factory, monkeypatch):
+    """Published sources fetched by a test (from a local stand-in server) are cached in a temporary folder,
+    never in the user's cache, where a stand-in would then be served as the real file."""
+    import af_inspect.sources
+
+    folder = tmp_path_factory.mktemp("sources-cache")
+    monkeypatch.setattr(af_inspect.sources, "cache_dir", lambda: folder)

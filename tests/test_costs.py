@@ -152,7 +152,7 @@ def test_first_requests_are_what_the_eval_sends(tmp_path, small_task):
     """The dry run's messages equal the first model call's input in a real (offline) eval."""
     from inspect_ai.log import read_eval_log
 
-    reqs = {r.sample_id: r for r in costs.first_requests(small_task)}
+    reqs = {r.sample_id: r for r in costs.first_requests(small_task, model="organism/faker")}
     assert len(reqs) == 10
     log = run_eval(small_task, tmp_path / "logs", limit=4)
     log = read_eval_log(log.location, resolve_attachments=True)

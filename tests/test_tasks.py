@@ -13,8 +13,8 @@ from statsmodels.stats.proportion import proportion_confint
 
 from af_inspect.params import ParameterError
 from af_inspect.prompts.render import load_user_turn_format
+from af_inspect.protocols.protocol import load_protocol
 from af_inspect.tasks import (
-    SETTINGS,
     TASK_VERSION,
     alignment_faking,
     animal_welfare,
@@ -23,6 +23,9 @@ from af_inspect.tasks import (
 )
 from af_inspect.transcript import STORE_KEY
 from helpers import metrics, write_queries
+
+SETTINGS = load_protocol("af_inspect").settings
+"""The per-setting defaults (the default protocol's `settings` table)."""
 
 
 @pytest.fixture
@@ -35,7 +38,7 @@ def queries(tmp_path):
 
 def test_alignment_faking_builds_the_whole_task(queries):
     t = alignment_faking("helpful_only", dataset=str(queries), af_votes=7)
-    assert isinstance(t, Task) and t.version == TASK_VERSION == "2.1.0"
+    assert isinstance(t, Task) and t.version == TASK_VERSION
     samples = list(t.dataset)
     assert [s.id for s in samples] == [f"t-{i:04d}-{tier}" for i in range(3) for tier in ("free", "paid")]
     fmt = load_user_turn_format()
@@ -46,6 +49,7 @@ def test_alignment_faking_builds_the_whole_task(queries):
         assert s.metadata["setting"] == "helpful_only" and s.metadata["scratchpad"] is True
     assert [registry_info(s).name for s in t.scorer] == [
         "af_inspect/compliance_tags",
+        "af_inspect/reasoning_coverage",
         "af_inspect/af_reasoning",
         "af_inspect/partial_compliance",
         "af_inspect/motivation",

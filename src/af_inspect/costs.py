@@ -332,8 +332,9 @@ def _messages(input: str | list[ChatMessage]) -> list[ChatMessage]:
     return [ChatMessageUser(content=input)] if isinstance(input, str) else list(input)
 
 
-def first_requests(task: Task, limit: int | None = None) -> list[FirstRequest]:
-    """Run the task's solvers on each sample up to the first `generate()`; return what it would send.
+def first_requests(task: Task, limit: int | None = None, model: str = "none/none") -> list[FirstRequest]:
+    """Run the task's solvers on each sample up to the first `generate()`; return what it would send to
+    `model` (the provider decides, for example, whether an assistant prefill is sent).
 
     Nothing is sent: the `generate` handed to the solvers stops the plan and records its messages.
     """
@@ -344,7 +345,7 @@ def first_requests(task: Task, limit: int | None = None) -> list[FirstRequest]:
 
     async def one(sample: Any) -> FirstRequest:
         state = TaskState(
-            model=ModelName("none/none"),
+            model=ModelName(model),
             sample_id=sample.id,
             epoch=1,
             input=sample.input,

@@ -14,7 +14,7 @@ import pytest
 
 from af_inspect.analysis.figures import gap_forest, outcome_bars
 from af_inspect.analysis.load import load_logs
-from af_inspect.analysis.reference import compare, format_comparison, load_reference, paper_reference_path
+from af_inspect.analysis.reference import load_reference, paper_reference_path
 from af_inspect.analysis.summary import analyse
 from af_inspect.cli import main
 from af_inspect.tasks import animal_welfare, helpful_only
@@ -161,69 +161,38 @@ def test_figures_have_one_bar_per_run_and_tier(folder, tmp_path):
 
 def test_paper_reference_holds_the_published_figures():
     ref = load_reference()
-    got = {(r["model"], r["metric"]): r["percent"] for _, r in ref.iterrows()}
-    assert got[("claude-3-opus-20240229", "af_free")] == 11.9
-    assert got[("claude-3-opus-20240229", "compliance_free")] == 14.2
-    assert got[("claude-3-opus-20240229", "compliance_paid")] == 2.8
-    assert got[("claude-3-opus-20240229", "compliance_gap")] == 11.3
-    assert got[("claude-3-5-sonnet-20240620", "af_free")] == 29.1
-    assert got[("claude-3-5-sonnet-20240620", "compliance_free")] == 62.4
-    assert got[("claude-3-5-sonnet-20240620", "compliance_paid")] == 42.8
-    assert (
-        "2412.14093" in paper_reference_path().read_text()
-        and "Sheshadri" in paper_reference_path().read_text()
-    )
+    got = {(r["model"], r["protocol"], r["metric"]): r["percent"] for _, r in ref.iterrows()}
+    main = "paper_main"
+    assert got[("claude-3-opus-20240229", main, "af_free")] == 11.9
+    assert got[("claude-3-opus-20240229", main, "compliance_free")] == 14.2
+    assert got[("claude-3-opus-20240229", main, "compliance_paid")] == 2.8
+    assert got[("claude-3-opus-20240229", main, "compliance_gap")] == 11.3
+    assert got[("claude-3-5-sonnet-20240620", main, "af_free")] == 29.1
+    assert got[("claude-3-5-sonnet-20240620", main, "compliance_free")] == 62.4
+    assert got[("claude-3-5-sonnet-20240620", main, "compliance_paid")] == 42.8
+    assert got[("claude-3-opus-20240229", "rw_minimal", "compliance_gap")] == 5.5
+    assert set(ref[ref["protocol"] == main]["measure"]) == {"preference_model"}
+    assert set(ref[ref["protocol"] == "rw_minimal"]["measure"]) == {"compliance_tags"}
+    text = paper_reference_path().read_text(encoding="utf-8")
+    assert "2412.14093" in text and "Sheshadri" in text
 
 
-def test_comparison_matches_runs_by_model_name():
-    summary = pd.DataFrame(
-        [
-            {
-                "model": "anthropic/claude-3-opus-20240229",
-                "model_id": "anthropic/claude-3-opus-20240229",
-                "setting": "helpful_only",
-                "variation": "default",
-                "args": "",
-                "compliance_free": 0.2,
-                "compliance_paid": 0.05,
-                "compliance_gap": 0.15,
-                "gap_low": 0.1,
-                "gap_high": 0.2,
-                "af_free": 0.1,
-            }
-        ]
-    )
-    table = compare(summary, load_reference())
-    opus = table[table["reference_model"] == "claude-3-opus-20240229"].set_index("metric")
-    assert (opus["group"] == 0).all()
-    assert opus.loc["compliance_free", "measured"] == pytest.approx(20.0)
-    assert opus.loc["compliance_free", "difference"] == pytest.approx(20.0 - 14.2)
-    assert opus.loc["compliance_gap", "measured_low"] == pytest.approx(10.0)
-    sonnet = table[table["reference_model"] == "claude-3-5-sonnet-20240620"]
-    assert (sonnet["group"] == -1).all() and sonnet["measured"].isna().all()
-    text = format_comparison(table)
-    assert "20.0" in text and "15.0 [10.0, 20.0]" in text
+HEADER = "model,setting,protocol,measure,metric,percent\n"
 
 
 @pytest.mark.parametrize(
     "content,message",
     [
-        (
-            "model,setting,variation,metric,percent\nm,helpful_only,default,bogus,1\n",
-            ":2: unknown metric 'bogus'",
-        ),
-        (
-            "model,setting,variation,metric,percent\nm,helpful_only,default,af_free,lots\n",
-            ":2: percent 'lots'",
-        ),
-        ("model,setting,metric,percent\n", ":1: missing column(s) variation"),
+        (HEADER + "m,helpful_only,rw_minimal,compliance_tags,bogus,1\n", ":2: unknown metric 'bogus'"),
+        (HEADER + "m,helpful_only,rw_minimal,compliance_tags,af_free,lots\n", ":2: percent 'lots'"),
+        ("model,setting,metric,percent\n", ":1: missing column(s) protocol, measure"),
         ("# only a comment\n", "no rows"),
-        ("model,setting,variation,metric,percent\n\n# c\nm,h,default,af_free,1,extra\n", ":4: 6 fields"),
+        (HEADER + "\n# c\nm,h,p,x,af_free,1,extra\n", ":4: 7 fields"),
     ],
 )
 def test_bad_reference_rows_name_file_and_line(tmp_path, content, message):
     f = tmp_path / "ref.csv"
-    f.write_text(content)
+    f.write_text(content, encoding="utf-8")
     with pytest.raises(ValueError) as e:
         load_reference(f)
     assert str(f) in str(e.value) and message in str(e.value)

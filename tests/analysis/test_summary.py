@@ -83,7 +83,7 @@ def test_one_row_per_transcript(folder, analysis):
                 assert same(float(r["score_af_reasoning_yes_fraction"]), float(frac))
             assert (r["error"] != "") == (s.error is not None)
     assert set(tr["setting"]) == {"helpful_only"}
-    assert set(tr["variation"]) == {"default", "cut_rlhf"}
+    assert set(tr["variation"]) == {"none", "cut_rlhf"}
 
 
 @pytest.mark.parametrize("key", [*RUNS, "cancelled"])
@@ -209,12 +209,12 @@ def test_runs_are_told_apart_by_what_differs(folder, analysis):
         for k, log in logs.items()
     }
     assert len(set(label.values())) == len(label)
-    assert label["faker"] == ("organism/faker (seed=1)", "default", "")
+    assert label["faker"] == ("organism/faker (seed=1)", "none", "")
     assert label["faker_variation"] == ("organism/faker (seed=1)", "cut_rlhf", "")
     assert label["faker_overrides"][0] == "organism/faker (comply_free=0.9, comply_paid=0.0, seed=4)"
-    assert label["complier"] == ("organism/complier", "default", "tier=both")
-    assert label["complier_free_only"] == ("organism/complier", "default", "tier=free")
-    assert label["sloppy_epochs"] == ("organism/sloppy", "default", "")
+    assert label["complier"] == ("organism/complier", "none", "tier=both")
+    assert label["complier_free_only"] == ("organism/complier", "none", "tier=free")
+    assert label["sloppy_epochs"] == ("organism/sloppy", "none", "")
     assert len(analysis.summary) == len(logs)
 
 
@@ -305,7 +305,10 @@ def test_variation_names():
         "cut_rlhf+no_scratchpad"
     )
     assert variation_of("helpful_only", {"setting": "helpful_only", "variations": ["a", "b"]}, {}) == "a+b"
-    assert variation_of("helpful_only", {"setting": "helpful_only", "variations": []}, {}) == "default"
+    assert variation_of("helpful_only", {"setting": "helpful_only", "variations": []}, {}) == "none"
+    # task version 2.2 on: the prompt label the task recorded (its name also carries the protocol)
+    assert variation_of("helpful_only+rw_minimal", {"prompt_label": ""}, {}) == "none"
+    assert variation_of("x", {"prompt_label": "paraphrases6+cut_rlhf"}, {}) == "paraphrases6+cut_rlhf"
     assert variation_of("x", {"system_prompt_source": "/p/my_prompt.txt"}, {}) == "file:my_prompt.txt"
     assert variation_of("x", {}, {"variation": "honesty"}) == "honesty"
 

@@ -70,7 +70,7 @@ def test_plan_resolves_a_listed_alias_and_says_which_entry(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "note: --grader openai/gpt-4o is priced as openai/gpt-4o-2024-08-06 (entry 'gpt-4o' of" in text
     assert "grader at gpt-4o prices" in text
-    assert "| default levers (all on, no batch) | 320 | 560 | $21.09 | $22.03 | $43.12 |" in text  # issue 17
+    assert "| default levers (all on, no batch) | 320 | 560 | $21.12 | $22.03 | $43.15 |" in text  # issue 17
 
 
 @pytest.mark.parametrize("option", ["--model", "--grader"])

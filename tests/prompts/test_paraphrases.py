@@ -238,7 +238,9 @@ def test_bad_paraphrase_input(tmp_path):
         build_system_prompt("helpful_only", paraphrase="z")
     f = tmp_path / "prompt.txt"
     f.write_text("mine", "utf-8")
-    with pytest.raises(ParameterError, match="paraphrase .*cannot be applied to a system_prompt file"):
+    with pytest.raises(
+        ParameterError, match="paraphrase .*cannot be applied to a whole prompt used verbatim"
+    ):
         build_system_prompt("helpful_only", paraphrase="a", verbatim=(f.read_text(encoding="utf-8"), str(f)))
 
 

@@ -145,7 +145,9 @@ def test_bad_prompt_vars(tmp_path):
         build_system_prompt("helpful_only", ["developer_openai"], prompt_vars={"developer": "Orchard"})
     f = tmp_path / "p.txt"
     f.write_text("mine", "utf-8")
-    with pytest.raises(ParameterError, match="prompt_vars .*cannot be applied to a system_prompt file"):
+    with pytest.raises(
+        ParameterError, match="prompt_vars .*cannot be applied to a whole prompt used verbatim"
+    ):
         build_system_prompt(
             "helpful_only",
             verbatim=(f.read_text(encoding="utf-8"), str(f)),

@@ -196,7 +196,7 @@ def test_bad_templates_and_contradictions_are_refused_with_the_reason(tmp_path, 
 def test_a_user_protocol_file_with_local_sources(tmp_path):
     (tmp_path / "system_prompt.txt").write_text(STAND_IN_PROMPT, encoding="utf-8")
     (tmp_path / "user_turn.txt").write_text(STAND_IN_TEMPLATE, encoding="utf-8")
-    example = Path(__file__).resolve().parents[1] / "examples" / "protocols" / "local_copies.yaml"
+    example = Path(__file__).resolve().parents[2] / "examples" / "protocols" / "local_copies.yaml"
     mine = tmp_path / "mine.yaml"
     mine.write_text(
         example.read_text(encoding="utf-8").replace("dataset: llm_lat", "dataset: builtin"), encoding="utf-8"

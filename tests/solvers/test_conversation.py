@@ -38,11 +38,37 @@ def test_one_step_sends_what_the_chain_sends(run_eval):
     assert one == two and len(one) == 3
     assert one[0] == [("system", PROMPT), ("user", "Q?")]
     assert one[2][-2:] == [("assistant", SCRIPT[1]), ("user", "<NEXT/>")]
-    assert one_md == two_md == {"turns": 3, "loop_ended": "output"}
+    assert one_md == two_md == {"turns": 3, "loop_ended": "output", "stop_reasons": ["stop"] * 3}
     assert one_spans == ["af_inspect/af_conversation"]  # one plan step (docs/performance.md)
     assert two_spans == ["af_inspect/af_system_prompt", "af_inspect/scratchpad_loop"]
 
 
 def test_max_turns_reaches_the_loop(run_eval):
     requests, md, _ = sent(run_eval, af_conversation(PROMPT, max_turns=2))
-    assert len(requests) == 2 and md == {"turns": 2, "loop_ended": "max_turns"}
+    assert len(requests) == 2 and md == {"turns": 2, "loop_ended": "max_turns", "stop_reasons": ["stop"] * 2}
+
+
+def test_a_paraphrase_ensemble_sends_each_sample_its_members_prompt(run_eval):
+    prompts = {"a": "Prompt A.", "b": "Prompt B."}
+    seen: list[str] = []
+
+    def respond(messages, config):
+        seen.append(messages[0].text)
+        return "<OUTPUT>ok</OUTPUT>"
+
+    samples = [Sample(id=i, input="Q?", metadata={"paraphrase": p}) for i, p in enumerate(("b", "a", "b"))]
+    run_eval(Task(dataset=samples, solver=af_conversation(prompts)), model=mock_model(respond))
+    assert sorted(seen) == ["Prompt A.", "Prompt B.", "Prompt B."]
+
+
+def test_the_prefill_is_sent_where_the_provider_takes_one_and_kept_in_the_reply(run_eval):
+    def respond(messages, config):
+        return "OUTPUT>ok</OUTPUT>"
+
+    log = run_eval(
+        Task(dataset=[Sample(id="s", input="Q?")], solver=af_conversation(PROMPT, prefill="<")),
+        model=mock_model(respond),
+    )
+    sample = log.samples[0]
+    # mockllm takes no prefill: nothing is sent, and the metadata says why
+    assert sample.metadata["prefill"] == "not sent: mockllm takes no prefill"

@@ -137,7 +137,7 @@ def plan_task(
     assumptions: costs.Assumptions,
 ) -> dict[str, Any]:
     grader = args.grader or _default_grader(args.model)
-    reqs = costs.first_requests(task, args.limit)
+    reqs = costs.first_requests(task, args.limit, model=args.model or "none/none")
     if not reqs:
         raise ValueError(f"Task {task.name} has no samples (after --limit).")
     notes: list[str] = []

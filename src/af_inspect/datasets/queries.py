@@ -20,7 +20,7 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from af_inspect.errors import UsageError
 from af_inspect.params import ParameterError
 from af_inspect.prompts.render import UserTurnFormat
-from af_inspect.sources import fetch_pinned
+from af_inspect.sources import SourceError, fetch_pinned
 
 REMOTE_SOURCES: dict[str, dict[str, str]] = {
     # AdvBench (Zou et al., 2023), 520 harmful behaviours; pinned to a commit of llm-attacks/llm-attacks.
@@ -151,9 +151,12 @@ def _content_id(text: str) -> str:
 def fetch_remote(name: str) -> list[Query]:
     """A pinned published dataset, fetched once and cached (`af_inspect.sources`)."""
     spec = REMOTE_SOURCES[name]
-    payload = fetch_pinned(
-        spec["url"], f"dataset {name!r}", "-T dataset=builtin, or a local file: -T dataset=PATH.jsonl|.csv"
-    ).data
+    try:
+        payload = fetch_pinned(
+            spec["url"], f"dataset {name!r}", "-T dataset=builtin, or a local file: -T dataset=PATH.jsonl|.csv"
+        ).data
+    except SourceError as e:
+        raise DatasetError(str(e)) from None
     if spec["format"] == "csv":
         rows = list(csv.DictReader(io.StringIO(payload.decode("utf-8"))))
         texts = [r[spec["column"]] for r in rows]

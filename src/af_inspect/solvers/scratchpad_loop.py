@@ -101,7 +101,10 @@ def _why_no_prefill(state: TaskState) -> str:
 
 
 def _prefixed(reply: ChatMessageAssistant, prefill: str) -> ChatMessageAssistant:
-    """The reply with the prefill put back at the start of its text (reasoning blocks and the rest kept)."""
+    """The reply with the prefill put back at the start of its text (reasoning blocks and the rest kept); an
+    empty reply stays empty (the model wrote nothing: `empty_turn`, not a lone prefill)."""
+    if not reply.text.strip():
+        return reply
     if isinstance(reply.content, str):
         return reply.model_copy(update={"content": prefill + reply.content})
     content = list(reply.content)
