@@ -172,11 +172,8 @@ def variation_of(task_name: str, task_metadata: dict[str, Any], task_args: dict[
     if "prompt_label" in task_metadata:
         label = str(task_metadata["prompt_label"] or "")
         source = str(task_metadata.get("system_prompt_source") or "")
-        if (
-            not label
-            and protocol_of(task_metadata).get("name") == DEFAULT_PROTOCOL
-            and not source.startswith("builtin")
-        ):
+        own_file = bool(source) and not source.startswith("builtin")
+        if not label and own_file and protocol_of(task_metadata).get("name") == DEFAULT_PROTOCOL:
             return f"file:{Path(source).name}"
         return label or DEFAULT_VARIATION
     setting = str(task_metadata.get("setting") or "")
