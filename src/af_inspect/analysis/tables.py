@@ -51,6 +51,8 @@ def rate_ci(row: pd.Series, name: str) -> str:
     if value is None or n is None or pct(value) == DASH:
         return DASH
     return f"{pct(value)} [{pct(row.get(f'{name}_low'))}, {pct(row.get(f'{name}_high'))}] (n={count(n)})"
+
+
 def gap_text(gap: Any, low: Any, high: Any) -> str:
     """`+12.3 [+4.5, +20.1]`: a gap and its interval in percentage points; `—` when there is no gap."""
     return DASH if pp(gap) == DASH else f"{pp(gap)} [{pp(low)}, {pp(high)}]"
