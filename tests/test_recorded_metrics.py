@@ -14,10 +14,10 @@ import math
 
 import pytest
 from inspect_ai.log import EvalLog
-from record_metrics import LIMIT, RECORDED, RUNS, SEED, TASKS
 
 from af_inspect.tasks import TASK_VERSION
 from helpers import run_eval
+from record_metrics import LIMIT, RECORDED, RUNS, SEED, TASKS
 
 RECORD = json.loads(RECORDED.read_text(encoding="utf-8"))
 

@@ -153,7 +153,9 @@ def fetch_remote(name: str) -> list[Query]:
     spec = REMOTE_SOURCES[name]
     try:
         payload = fetch_pinned(
-            spec["url"], f"dataset {name!r}", "-T dataset=builtin, or a local file: -T dataset=PATH.jsonl|.csv"
+            spec["url"],
+            f"dataset {name!r}",
+            "-T dataset=builtin, or a local file: -T dataset=PATH.jsonl|.csv",
         ).data
     except SourceError as e:
         raise DatasetError(str(e)) from None
