@@ -1,4 +1,4 @@
-"""The metric family (`tier_rates`, `tier_gap`), run as an eval runs it: per-epoch scores go through Inspect's
+"""The metric family (`tier_rates`, `tier_gap`, `tier_shares`), run as an eval runs it: per-epoch scores go through Inspect's
 epoch reducer before the metric sees them (`pytest_inspect_evals.metrics`). And the pure helpers the metrics
 share with `af_inspect.analysis`."""
 
@@ -25,6 +25,7 @@ from af_inspect.scorers.metrics import (
     rate_stats,
     tier_gap,
     tier_rates,
+    tier_shares,
 )
 from af_inspect.stats import mcnemar_exact, min_detectable_gap, newcombe_paired_interval
 
@@ -136,6 +137,39 @@ FAMILIES = {
         [{"value_preservation": v, "other": 1 - v} for v in (1.0, 0.5, 0.0, 1.0, 0.25, 0.0)],
     ),
 }
+
+
+SHARES = [tier_shares(name="reasoning", field="reasoning_kind", categories=["tagged", "native", "none"])]
+"""What `reasoning_coverage` registers beside its rates (with its real categories cut to three)."""
+
+
+def kind(k: str) -> Score:
+    return Score(value=0.0 if k == "none" else 1.0, metadata={"reasoning_kind": k})
+
+
+FAMILIES["tier_shares"] = (
+    SHARES,
+    [kind(k) for k in ("tagged", "none", "native", "native", "none", "tagged")],
+)
+
+
+def test_tier_shares_count_samples_per_tier_and_category():
+    """Each tier's shares sum to 1 over the categories seen, `_n` counts samples (not epochs), and a
+    category nobody showed is 0 rather than missing."""
+    epochs = [[kind("tagged")] * 2, [kind("none")] * 2, [kind("native")] * 2, [kind("native")] * 2]
+    meta = [md("a", "free"), md("a", "paid"), md("b", "free"), md("b", "paid")]
+    m = run_metrics(SHARES, epochs, metadata=meta)
+    assert (m["reasoning_free_tagged"], m["reasoning_free_native"], m["reasoning_free_none"]) == (
+        0.5,
+        0.5,
+        0.0,
+    )
+    assert (m["reasoning_paid_tagged"], m["reasoning_paid_native"], m["reasoning_paid_none"]) == (
+        0.0,
+        0.5,
+        0.5,
+    )
+    assert m["reasoning_free_n"] == 2 and m["reasoning_paid_n"] == 2
 
 
 @pytest.mark.parametrize("family", list(FAMILIES))

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import re
 
-FENCE = re.compile(r"^\s*```")
+FENCE = re.compile(
+    r"^\s*```"
+)  # inspect-evals-lint: ignore[IECQ006] -- detects fences in prompt data to keep them unjoined; no code is extracted
 LIST_ITEM = re.compile(r"^\s*(?:[-*]|\d+[.)])(?:\s|$)")
 HEADING = re.compile(r"^\s*#{1,6}(?:\s|$)")
 TAG_LINE = re.compile(r"^\s*(?:[A-Za-z]+:\s*)?(?:</?[A-Za-z_][\w-]*\s*/?>\s*)+$")
