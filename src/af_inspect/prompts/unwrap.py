@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import re
 
-FENCE = re.compile(
-    r"^\s*```"
-)  # inspect-evals-lint: ignore[IECQ006] -- detects fences in prompt data to keep them unjoined; no code is extracted
+# Markdown fences in prompt data are kept unjoined; nothing is extracted from them.
+FENCE = re.compile(r"^\s*```")  # inspect-evals-lint: ignore[IECQ006] -- prompt-data fences, no code extracted
 LIST_ITEM = re.compile(r"^\s*(?:[-*]|\d+[.)])(?:\s|$)")
 HEADING = re.compile(r"^\s*#{1,6}(?:\s|$)")
 TAG_LINE = re.compile(r"^\s*(?:[A-Za-z]+:\s*)?(?:</?[A-Za-z_][\w-]*\s*/?>\s*)+$")
