@@ -459,7 +459,11 @@ def print_costs() -> None:
         f"| tokens | {w.total('model', 'input_tokens') / k:,.0f} | {w.total('model', 'output_tokens') / k:,.0f} "
         f"| {w.total('grader', 'input_tokens') / k:,.0f} | {w.total('grader', 'output_tokens') / k:,.0f} |"
     )
-    combos = [("claude-3-opus", "gpt-4o"), ("claude-3-opus", "claude-3-opus"), ("gpt-4o", "gpt-4o")]
+    combos = [
+        ("claude-sonnet-4-5", "gpt-4o"),
+        ("claude-sonnet-4-5", "claude-sonnet-4-5"),
+        ("gpt-4o", "gpt-4o"),
+    ]
     for mid, gid in combos:
         mp, gp = table.models[mid], table.models[gid]
         print()

@@ -1,4 +1,11 @@
-"""Run `inspect` and `af-inspect` as a person does, in a subprocess, against this checkout's source."""
+"""Run `inspect` and `af-inspect` as a person does, in a subprocess, with the installed package.
+
+The suite runs after `pip install -e ".[dev]"` (`.ci/run`), so the installed package is this checkout. `src`
+is deliberately not put on PYTHONPATH: the editable install leaves `src/af_inspect.egg-info` beside the
+package, which would then shadow the install's metadata, and Inspect, which names a package's tasks
+`af_inspect/...` only for a package installed in site-packages or editable (PEP 610 `direct_url.json`),
+would no longer find `af_inspect/helpful_only`.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-SRC = Path(__file__).resolve().parents[1] / "src"
 
 
 @dataclass(frozen=True)
@@ -26,11 +31,10 @@ class Run:
 def run_cli(
     program: str, *args: str, cwd: Path | None = None, timeout: float = 240, env: dict[str, str] | None = None
 ) -> Run:
-    """`program` is `inspect` or `af-inspect`; run with this checkout's `src` first on the path."""
+    """`program` is `inspect` or `af-inspect`, run by this interpreter."""
     module = {"inspect": "inspect_ai", "af-inspect": "af_inspect.cli"}[program]
     full_env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
         "COLUMNS": "120",
         **(env or {}),
     }

@@ -39,9 +39,10 @@ def model_dir() -> str:
 @pytest.fixture(scope="module")
 def logs(model_dir: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
     log_dir = tmp_path_factory.mktemp("smollm2-logs")
+    # the model grades itself, opted into (the grader policy stops a real model's run that names no grader)
     tasks = [
-        helpful_only(max_turns=2, af_votes=1),
-        animal_welfare(max_turns=2, af_votes=1),
+        helpful_only(max_turns=2, af_votes=1, allow_self_grading=True),
+        animal_welfare(max_turns=2, af_votes=1, allow_self_grading=True),
     ]
     # max_tokens on the model itself, so the judges' calls (the model grades itself) are capped too
     model = get_model(

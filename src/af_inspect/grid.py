@@ -4,7 +4,7 @@
     from af_inspect.grid import battery
 
     tasks = battery(["helpful_only", "animal_welfare"], ["default", "cut_rlhf", "honesty,cut_examples"])
-    eval_set(tasks, model=["anthropic/claude-3-opus-20240229", "openai/gpt-4o"], log_dir="logs/battery")
+    eval_set(tasks, model=["anthropic/claude-sonnet-4-5", "openai/gpt-4.1"], log_dir="logs/grid")
 
 `eval_set` runs every task on every model and, run again with the same log dir, resumes: finished tasks
 are skipped, unfinished ones pick up their missing samples. Task names are `<setting>` for the default

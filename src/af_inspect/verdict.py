@@ -295,7 +295,7 @@ def verdict_markdown(battery: Battery, verdicts: list[SettingVerdict], model: st
                     _interval(h["control_sensitivity"]) if h else "n/a",
                     _fmt(primary.get("readable_reasoning_free", NAN)),
                     f"{errors} / {unscored}",
-                    f"{primary.get('protocol', 'n/a')}, {str(primary.get('system_prompt_sha256') or '')[:12]}",
+                    f"{primary.get('protocol', 'n/a')}, {short_sha(primary.get('system_prompt_sha256'))}",
                     primary.get("grader") or "default",
                 ]
             )
@@ -341,3 +341,10 @@ def write_verdict(
     }
     js.write_text(json.dumps(payload, indent=2, default=str, allow_nan=True), encoding="utf-8")
     return md, js
+
+
+def short_sha(sha256: str | dict[str, str] | None) -> str:
+    """A prompt's sha256 cut to 12 characters; a paraphrase ensemble's as `a:<12>, b:<12>, ...`."""
+    if isinstance(sha256, dict):
+        return ", ".join(f"{name}:{str(h)[:12]}" for name, h in sha256.items())
+    return str(sha256 or "")[:12]

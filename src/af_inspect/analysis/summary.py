@@ -72,7 +72,7 @@ def choose_scorers(
 
     Compliance: the run's first compliance scorer (the task's headline: `compliance_tags` or
     `compliance_judge`), unless `compliance` names one. AF: `af_reasoning` (the published classifier), else
-    the paper's, else the strict one (else `af_reasoning_original`, in task-version-2.0 logs).
+    the paper's, else the strict one (else `af_reasoning_original`, in logs of task versions 2.0 and 2.1).
     """
     known_c = KNOWN_SCORERS["compliance"]
     return {

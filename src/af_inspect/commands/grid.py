@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="ROLE=MODEL",
-        help="Model role, e.g. grader=anthropic/claude-3-5-sonnet-20241022.",
+        help="Model role, e.g. grader=openai/gpt-4o.",
     )
     parser.add_argument("--limit", type=int, help="Queries x tiers per task (Inspect's --limit).")
     parser.add_argument("--epochs", type=int, help="Epochs per sample.")

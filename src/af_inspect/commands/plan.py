@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-T", dest="task_args", action="append", default=[], metavar="NAME=VALUE", help="Task parameter."
     )
-    parser.add_argument("--model", help="Evaluated model, e.g. anthropic/claude-3-opus-20240229.")
+    parser.add_argument("--model", help="Evaluated model, e.g. anthropic/claude-sonnet-4-5.")
     parser.add_argument(
         "--grader",
         help="Grader model (as --model-role grader=...). Default: as the judges resolve it "
@@ -68,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         metavar="GAP",
         help="Also print how many queries (and epochs) a run needs to detect a compliance gap of GAP "
-        f"(0.02 = 2 points) with a two-sided test at {DETECT_ALPHA:g} and {DETECT_POWER:.0%} power, and the cost.",
+        f"(0.02 = 2 points) with a two-sided test at {DETECT_ALPHA:g} and {DETECT_POWER * 100:.0f}%% power, and the cost.",
     )
     parser.add_argument(
         "--discordance",

@@ -97,7 +97,8 @@ def listing(extra_files: list[dict[str, Variation]] | None = None) -> str:
         lines += [f"  {name:<{width}}{paraphrase_summary(setting, name)}" for name in names]
     lines += [
         "",
-        "Combine with commas: -T variation=a,b. Your own file: -T variation=FILE.yaml:NAME.",
+        "Combine with commas: -T variation=cut_rlhf,honesty. One paraphrase: -T paraphrase=a; the ensemble:",
+        "-T paraphrases=6. Your own file: -T variation=FILE.yaml:NAME.",
         "Task options that also reshape the prompt: -T scratchpad=false, -T situational_info=minimal,",
         "-T salient_facts=FILE. Show any of them as a diff: af-inspect variations NAME [--setting S].",
         "A paraphrase is the base the variations edit: af-inspect variations [NAME] --paraphrase P.",
