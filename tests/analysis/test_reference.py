@@ -130,3 +130,34 @@ def test_every_reference_source_with_both_rates_has_its_gap_and_it_adds_up():
             gap = rows[(*key, "compliance_free")] - rows[(*key, "compliance_paid")]
             # published rates are rounded to 0.1: a gap from unrounded rates may differ by up to 0.1
             assert rows[(*key, "compliance_gap")] == pytest.approx(gap, abs=0.11), key
+
+
+def test_the_readmes_reference_table_is_the_shipped_csv():
+    """Every figure in the README's evaluation-report table is a row of the shipped CSV (same protocol,
+    model and metric), and every published row of the CSV is in the README table."""
+    import re
+    from pathlib import Path
+
+    from af_inspect.analysis.reference import paper_reference_path
+
+    ref = load_reference(paper_reference_path())
+    models = {"Claude 3 Opus": "claude-3-opus-20240229", "Claude 3.5 Sonnet": "claude-3-5-sonnet-20240620"}
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Evaluation report", 1)[1].split("\n## ", 1)[0]
+    columns = ("af_free_all", "compliance_free", "compliance_paid", "compliance_gap")
+    shown = set()
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 6 or not cells[1].startswith("Claude"):
+            continue
+        protocol = "rw_minimal" if cells[0].startswith("`rw_minimal`") else "paper_main"
+        model = next(v for k, v in models.items() if cells[1].startswith(k))
+        for metric, cell in zip(columns, cells[2:], strict=True):
+            if not cell:
+                continue
+            value = float(re.match(r"[\d.]+", cell).group())
+            rows = ref[(ref.model == model) & (ref.protocol == protocol) & (ref.metric == metric)]
+            assert value in set(rows.percent), (line, metric, sorted(rows.percent))
+            shown.add((model, protocol, metric, value))
+    published = {(r.model, r.protocol, r.metric, r.percent) for r in ref.itertuples()}
+    assert shown == published
