@@ -39,11 +39,17 @@ def model_dir() -> str:
 @pytest.fixture(scope="module")
 def logs(model_dir: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
     log_dir = tmp_path_factory.mktemp("smollm2-logs")
-    # the model grades itself, opted into (the grader policy stops a real model's run that names no grader)
-    tasks = [
-        helpful_only(max_turns=2, af_votes=1, allow_self_grading=True),
-        animal_welfare(max_turns=2, af_votes=1, allow_self_grading=True),
-    ]
+    # The model grades itself, opted into (the grader policy stops a real model's run that names no grader).
+    # The AF judge and animal welfare's compliance judge run on it; partial compliance and motivation, which
+    # share their skeleton (scorers/judge.py), are left out: each grader call is a ~3,000-token prompt on CPU.
+    common = {
+        "max_turns": 2,
+        "af_votes": 1,
+        "partial": False,
+        "motivation": False,
+        "allow_self_grading": True,
+    }
+    tasks = [helpful_only(**common), animal_welfare(**common)]
     # max_tokens on the model itself, so the judges' calls (the model grades itself) are capped too
     model = get_model(
         f"hf/{model_dir}",
@@ -90,6 +96,16 @@ def test_model_received_the_experiment(logs: dict, task: str) -> None:
         assert loop_ended in LOOP_ENDS or loop_ended.startswith("stop_reason:")
 
 
+def entries(value: object) -> dict[str, float]:
+    """A score's value as named numbers: a scalar under "", a dict scorer's (`af_outcomes`) entries as they are."""
+    assert isinstance(value, int | float | dict), repr(value)
+    return {k: float(v) for k, v in value.items()} if isinstance(value, dict) else {"": float(value)}
+
+
+def unscored(value: object) -> bool:
+    return all(math.isnan(v) for v in entries(value).values())
+
+
 @pytest.mark.parametrize("task", ["helpful_only", "animal_welfare"])
 def test_every_score_is_a_value_or_explained(logs: dict, task: str) -> None:
     log = logs[task]
@@ -97,12 +113,12 @@ def test_every_score_is_a_value_or_explained(logs: dict, task: str) -> None:
     for sample in log.samples:
         assert set(sample.scores) == expected, f"{sample.id}: scorers missing"
         for name, score in sample.scores.items():
-            value = score.value
-            assert isinstance(value, int | float), f"{sample.id} {name}: {value!r}"
-            if math.isnan(value):
+            values = entries(score.value)
+            if unscored(score.value):
                 assert score.reason or score.explanation, f"{sample.id} {name}: unscored without a reason"
             else:
-                assert 0.0 <= value <= 1.0, f"{sample.id} {name}: {value}"
+                in_range = all(math.isnan(v) or 0.0 <= v <= 1.0 for v in values.values())
+                assert in_range, (sample.id, name, values)
                 assert score.explanation, f"{sample.id} {name}: no explanation"
 
 
@@ -110,11 +126,13 @@ def test_every_score_is_a_value_or_explained(logs: dict, task: str) -> None:
 def test_metrics_count_only_scored_samples(logs: dict, task: str) -> None:
     log = logs[task]
     for eval_score in log.results.scores:
-        scored = [s for s in log.samples if not math.isnan(float(s.scores[eval_score.name].value))]
-        assert eval_score.scored_samples == len(scored)
+        values = [entries(s.scores[eval_score.name].value) for s in log.samples]
+        if "" in values[0]:
+            assert eval_score.scored_samples == sum(not math.isnan(v[""]) for v in values)
         for metric in eval_score.metrics.values():
             assert isinstance(metric.value, int | float)
-        # every per-tier count `<rate>_<tier>_n`: over the tiers, the rate counts each scored sample once
+        # every per-tier count `<rate>_<tier>_n`: over the tiers, the rate counts each sample it scored once
+        # (a scalar scorer's scored samples; a dict scorer's samples whose entry `<rate>` is a number)
         totals: dict[str, float] = {}
         for k, m in eval_score.metrics.items():
             for tier in ("free", "paid"):
@@ -122,4 +140,8 @@ def test_metrics_count_only_scored_samples(logs: dict, task: str) -> None:
                     rate = k.removesuffix(f"_{tier}_n")
                     totals[rate] = totals.get(rate, 0.0) + m.value
         for rate, total in totals.items():
-            assert total == len(scored), (eval_score.name, rate, total, len(scored))
+            key = "" if "" in values[0] else rate
+            if key not in values[0]:
+                continue  # a rate over a field of the metadata, not an entry of the value
+            scored = sum(not math.isnan(v[key]) for v in values)
+            assert total == scored, (eval_score.name, rate, total, scored)
