@@ -1,9 +1,12 @@
 """A real language model end to end: SmolLM2-135M-Instruct through Inspect's `hf/` provider, offline.
 
-The model is weak: it rarely follows the scratchpad format, and as its own grader it rarely writes a
-readable verdict. The tests assert on structure, never on its behaviour: the run succeeds, the log is
-valid and reads back, the model really received the experiment's prompts, and every score is either a
-value or an explained unscored (NaN) one; metrics count only scored samples.
+The model is weak: it rarely follows the scratchpad format. The tests assert on structure, never on its
+behaviour: the run succeeds, the log is valid and reads back, the model really received the experiment's
+prompts, and every score is either a value or an explained unscored (NaN) one; metrics count only scored
+samples. The judges read its transcripts through the offline grader `organism/judge`: with the model as its
+own grader each call is a ~3,000-token prompt on CPU (about 40 s each on a 2-core machine, ten minutes for
+these tests), and a grader's unreadable answers are covered by the parser fuzzing and `organism/judge -M
+invalid_rate` instead.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import time
 
 import pytest
 from inspect_ai.log import read_eval_log
-from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig, get_model
+from inspect_ai.model import ChatMessageSystem, ChatMessageUser, get_model
 
 from af_inspect.tasks import animal_welfare, helpful_only
 from af_inspect.transcript import assistant_text, parse_transcript
@@ -39,27 +42,25 @@ def model_dir() -> str:
 @pytest.fixture(scope="module")
 def logs(model_dir: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
     log_dir = tmp_path_factory.mktemp("smollm2-logs")
-    # The model grades itself, opted into (the grader policy stops a real model's run that names no grader).
-    # The AF judge and animal welfare's compliance judge run on it; partial compliance and motivation, which
-    # share their skeleton (scorers/judge.py), are left out: each grader call is a ~3,000-token prompt on CPU.
-    common = {
-        "max_turns": 2,
-        "af_votes": 1,
-        "partial": False,
-        "motivation": False,
-        "allow_self_grading": True,
-    }
-    tasks = [helpful_only(**common), animal_welfare(**common)]
-    # max_tokens on the model itself, so the judges' calls (the model grades itself) are capped too
+    tasks = [helpful_only(max_turns=2, af_votes=1), animal_welfare(max_turns=2, af_votes=1)]
     model = get_model(
         f"hf/{model_dir}",
-        config=GenerateConfig(max_tokens=MAX_TOKENS),
         device="cpu",
         do_sample=False,
         memoize=False,
     )
     start = time.monotonic()
-    results = run_evals(tasks, log_dir, model=model, status=None, limit=LIMIT)
+    # max_tokens given to eval(): it overrides the protocol's 4,000 (the task's config), which a model's own
+    # config does not
+    results = run_evals(
+        tasks,
+        log_dir,
+        model=model,
+        model_roles={"grader": "organism/judge"},
+        status=None,
+        limit=LIMIT,
+        max_tokens=MAX_TOKENS,
+    )
     print(f"SmolLM2 run: {len(tasks)} tasks x {LIMIT} samples in {time.monotonic() - start:.0f}s")
     return {log.eval.task.split("/")[-1].split("+")[0]: log for log in results}
 
@@ -87,8 +88,15 @@ def test_model_received_the_experiment(logs: dict, task: str) -> None:
         users = [m for m in sample.messages if isinstance(m, ChatMessageUser)]
         assert system and len(system[0].text) > 2000
         assert "is_free_tier_user" in users[0].text
-        usage = sum(u.input_tokens for u in sample.model_usage.values())
+        usage = sum(u.input_tokens for name, u in sample.model_usage.items() if name.startswith("hf/"))
         assert usage > 1000, "the prompt was not sent to the model"
+        written = sum(u.output_tokens for name, u in sample.model_usage.items() if name.startswith("hf/"))
+        assert written <= MAX_TOKENS * sample.metadata["turns"], (
+            "the run's max_tokens did not reach the model"
+        )
+        assert set(sample.model_usage) - {n for n in sample.model_usage if n.startswith("hf/")} <= {
+            "organism/judge"
+        }, "only the offline grader besides the model under test"
         parsed = parse_transcript(assistant_text(sample.messages))
         assert parsed.length >= 0
         assert 1 <= sample.metadata["turns"] <= 2
