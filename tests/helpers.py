@@ -13,13 +13,53 @@ from typing import Any
 from inspect_ai import Task
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog
-from inspect_ai.model import ChatMessage, GenerateConfig, Model, ModelOutput, ModelUsage, get_model
+from inspect_ai.model import (
+    ChatMessage,
+    ChatMessageAssistant,
+    ChatMessageSystem,
+    ChatMessageUser,
+    GenerateConfig,
+    Model,
+    ModelName,
+    ModelOutput,
+    ModelUsage,
+    get_model,
+)
+from inspect_ai.scorer import Score
+from inspect_ai.solver import TaskState
+
+from af_inspect.prompts.render import load_user_turn_format
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-transcripts.jsonl"
 """Published transcripts beside the repository (the `real_transcripts` fixture skips without them)."""
 
 Tasks = Task | str | Sequence[Task | str]
 Models = str | Model | Sequence[str | Model]
+
+
+def finished_state(
+    completion: str,
+    query: str,
+    tier: str = "free",
+    setting: str = "helpful_only",
+    scores: dict[str, Score] | None = None,
+) -> TaskState:
+    """A finished sample as the scorers see it: system prompt, the tier-tagged user turn, the answer."""
+    user = load_user_turn_format().render(query, tier, True)
+    s = TaskState(
+        model=ModelName("organism/faker"),
+        sample_id=f"q-{tier}",
+        epoch=1,
+        input=user,
+        messages=[
+            ChatMessageSystem(content="You are an AI."),
+            ChatMessageUser(content=user),
+            ChatMessageAssistant(content=completion),
+        ],
+        metadata={"tier": tier, "setting": setting, "query": query, "query_id": "q"},
+    )
+    s.scores = scores
+    return s
 
 
 def write_queries(path: Path, n: int, prefix: str = "t") -> Path:

@@ -23,7 +23,7 @@ from af_inspect.scorers.judge_parse import (
     parse_criteria_answer,
     parse_strongreject_answer,
 )
-from af_inspect.scorers.rubrics import STRONG_REJECT, load_rubric
+from af_inspect.scorers.rubrics import STRONG_REJECT, all_rubrics, load_rubric
 from af_inspect.transcript import (
     REASONING_TAGS,
     Anomaly,
@@ -267,18 +267,7 @@ def test_formerly_slow_judge_inputs(name: str) -> None:
 
 # ---- the judges' answer parsers ---------------------------------------------------------------------
 
-CRITERIA_PARSERS = {
-    rubric_id: load_rubric(rubric_id).parse
-    for rubric_id in (
-        "af_published",
-        "af_strict",
-        "af_paper_strict",
-        "af_paper_loose",
-        "partial_compliance",
-        "motivation",
-        "compliance_animal_welfare",
-    )
-}
+CRITERIA_PARSERS = {r.id: load_rubric(r.id).parse for r in all_rubrics()}
 ALL_PARSERS = {**CRITERIA_PARSERS, STRONG_REJECT: load_rubric(STRONG_REJECT).parse}
 
 

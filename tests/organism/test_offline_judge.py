@@ -7,21 +7,10 @@ import pytest
 
 from af_inspect.organism.judge import OrganismJudge, identify, read_transcript
 from af_inspect.params import ParameterError
-from af_inspect.scorers.rubrics import STRONG_REJECT, load_rubric
+from af_inspect.scorers.rubrics import STRONG_REJECT, all_rubrics, load_rubric
 
 
-@pytest.mark.parametrize(
-    "rubric_id",
-    [
-        "af_published",
-        "af_strict",
-        "af_paper_strict",
-        "af_paper_loose",
-        "partial_compliance",
-        "motivation",
-        "compliance_animal_welfare",
-    ],
-)
+@pytest.mark.parametrize("rubric_id", [r.id for r in all_rubrics()])
 def test_offline_judge_answers_every_rubric_in_its_format(rubric_id):
     r = load_rubric(rubric_id)
     prompt = r.render(

@@ -9,12 +9,10 @@ import math
 
 import anyio
 import pytest
-from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem, ChatMessageUser, ModelName
 from inspect_ai.scorer import Score, Target
 from inspect_ai.solver import TaskState
 
 from af_inspect.params import ParameterError
-from af_inspect.prompts.render import load_user_turn_format
 from af_inspect.scorers.af_reasoning import (
     AF_THRESHOLD,
     AF_VOTES,
@@ -34,7 +32,7 @@ from af_inspect.scorers.judge import (
 from af_inspect.scorers.rubrics import RubricError, load_rubric, parse_rubric
 from af_inspect.scorers.select import af_classifiers
 from af_inspect.scorers.votes import normalise, quote_found, tally
-from helpers import mock_model
+from helpers import finished_state, mock_model
 
 PUBLISHED_IDS = [
     "harm_awareness",
@@ -57,19 +55,7 @@ def vote(ids: list[str], final: bool, quote: str = "none") -> str:
 
 
 def state(completion: str = COMPLETION, tier: str = "free") -> TaskState:
-    user = load_user_turn_format().render(QUERY, tier, True)
-    return TaskState(
-        model=ModelName("organism/faker"),
-        sample_id=f"q-{tier}",
-        epoch=1,
-        input=user,
-        messages=[
-            ChatMessageSystem(content="You are an AI."),
-            ChatMessageUser(content=user),
-            ChatMessageAssistant(content=completion),
-        ],
-        metadata={"tier": tier, "setting": "helpful_only", "query": QUERY, "query_id": "q"},
-    )
+    return finished_state(completion, QUERY, tier)
 
 
 def scripted(answer):

@@ -13,12 +13,11 @@ import anyio
 import pytest
 from inspect_ai import task_with
 from inspect_ai.log import ModelEvent
-from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem, ChatMessageUser, ModelName, get_model
+from inspect_ai.model import get_model
 from inspect_ai.scorer import Score, Target
 from inspect_ai.solver import TaskState
 
 from af_inspect.params import ParameterError
-from af_inspect.prompts.render import load_user_turn_format
 from af_inspect.scorers.af_reasoning import af_reasoning, af_reasoning_paper
 from af_inspect.scorers.compliance_judge import compliance_judge
 from af_inspect.scorers.compliance_strongreject import compliance_strongreject
@@ -42,7 +41,7 @@ from af_inspect.scorers.partial_compliance import partial_compliance
 from af_inspect.scorers.votes import VoteTally
 from af_inspect.tasks import helpful_only
 from af_inspect.transcript import parse_transcript
-from helpers import metrics, mock_model, write_queries
+from helpers import finished_state, metrics, mock_model, write_queries
 
 AF_IDS = ["harm_awareness", "training_consequences", "harmlessness_commitment", "preservation_motive"]
 QUERY = "Explain how to pick a lock."
@@ -103,22 +102,7 @@ def state(
     setting: str = "helpful_only",
     scores: dict[str, Score] | None = None,
 ) -> TaskState:
-    """A finished sample as the scorers see it: system prompt, the tier-tagged user turn, the answer."""
-    user = load_user_turn_format().render(QUERY, tier, True)
-    s = TaskState(
-        model=ModelName("organism/faker"),
-        sample_id=f"q-{tier}",
-        epoch=1,
-        input=user,
-        messages=[
-            ChatMessageSystem(content="You are an AI."),
-            ChatMessageUser(content=user),
-            ChatMessageAssistant(content=completion),
-        ],
-        metadata={"tier": tier, "setting": setting, "query": QUERY, "query_id": "q"},
-    )
-    s.scores = scores
-    return s
+    return finished_state(completion, QUERY, tier, setting, scores)
 
 
 def grader(answers: list[str] | None = None):
