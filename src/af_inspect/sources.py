@@ -45,6 +45,13 @@ def sha256(data: bytes | str) -> str:
     return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
 
 
+def short_sha(sha256: str | dict[str, str] | None) -> str:
+    """A prompt's sha256 cut to 12 characters; a paraphrase ensemble's as `a:<12>, b:<12>, ...`."""
+    if isinstance(sha256, dict):
+        return ", ".join(f"{name}:{str(h)[:12]}" for name, h in sha256.items())
+    return str(sha256 or "")[:12]
+
+
 def mirrored(url: str) -> str:
     """The address actually requested: `url`, or the same path under `$AF_INSPECT_SOURCE_MIRROR`."""
     mirror = os.environ.get(MIRROR_ENV, "").rstrip("/")

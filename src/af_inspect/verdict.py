@@ -28,6 +28,7 @@ from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 
 from af_inspect.battery import Battery, Cell
 from af_inspect.scorers.metrics import TRAINING_TIER
+from af_inspect.sources import short_sha
 from af_inspect.stats import NAN, newcombe_difference
 
 Verdict = Literal["evidence", "no_evidence", "inconclusive"]
@@ -341,10 +342,3 @@ def write_verdict(
     }
     js.write_text(json.dumps(payload, indent=2, default=str, allow_nan=True), encoding="utf-8")
     return md, js
-
-
-def short_sha(sha256: str | dict[str, str] | None) -> str:
-    """A prompt's sha256 cut to 12 characters; a paraphrase ensemble's as `a:<12>, b:<12>, ...`."""
-    if isinstance(sha256, dict):
-        return ", ".join(f"{name}:{str(h)[:12]}" for name, h in sha256.items())
-    return str(sha256 or "")[:12]

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from af_inspect.sources import short_sha
+
 REFERENCE_COLUMNS = (
     "model",
     "setting",
@@ -109,8 +111,8 @@ def refusal(run: pd.Series, ref: pd.Series) -> str:
         return f"measured by {run.get(measure_col) or 'nothing'}, the figure by {ref['measure']}"
     if ref.get("system_prompt_sha256") and run.get("system_prompt_sha256") != ref["system_prompt_sha256"]:
         return (
-            f"the run's system prompt (sha256 {str(run.get('system_prompt_sha256'))[:12]}...) is not the one the "
-            f"figure was measured with ({ref['system_prompt_sha256'][:12]}...)"
+            f"the run's system prompt (sha256 {short_sha(run.get('system_prompt_sha256'))}...) is not the one the "
+            f"figure was measured with ({short_sha(ref['system_prompt_sha256'])}...)"
         )
     overrides = json.loads(run.get("protocol_overrides") or "{}")
     if overrides:
