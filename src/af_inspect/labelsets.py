@@ -17,7 +17,6 @@ local copy (`--labels PATH`: a .parquet, .jsonl or .csv file with those columns)
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 from af_inspect.errors import UsageError
 from af_inspect.importer import TranscriptRecord
 from af_inspect.sources import cache_dir, sha256
+from af_inspect.validation import binary_label
 
 GOLD106 = "gold106"
 GOLD106_REPO = "jplhughes2/classify_alignment_faking_human_labels"
@@ -178,11 +178,11 @@ def completion_of(reasoning: str, output: str) -> str:
 
 
 def _label(value: Any) -> int | None:
+    """`binary_label` of a cell that may be text (a CSV's "1", a parquet's 1.0)."""
     try:
-        x = float(value)
+        return binary_label(float(value))
     except (TypeError, ValueError):
         return None
-    return int(x) if x in (0.0, 1.0) and not math.isnan(x) else None
 
 
 def rows_to_records(rows: list[dict[str, Any]], source: str) -> list[TranscriptRecord]:
