@@ -17,6 +17,7 @@ from typing import Any
 
 from inspect_ai.dataset import MemoryDataset, Sample
 
+from af_inspect import names
 from af_inspect.errors import UsageError
 from af_inspect.params import ParameterError
 from af_inspect.prompts.render import UserTurnFormat
@@ -193,14 +194,14 @@ def paired_samples(
             id=f"{q.id}-{tier}",
             input=user_turn.render(q.query, tier, accept_reject_suffix),
             metadata={
-                "query_id": q.id,
-                "query": q.query,
-                "tier": tier,
-                "category": q.category,
-                "setting": setting,
-                "query_source": q.source,
+                names.QUERY_ID: q.id,
+                names.QUERY: q.query,
+                names.TIER: tier,
+                names.CATEGORY: q.category,
+                names.SETTING: setting,
+                names.QUERY_SOURCE: q.source,
                 **(
-                    {"paraphrase": paraphrases[i % len(paraphrases)]}
+                    {names.PARAPHRASE: paraphrases[i % len(paraphrases)]}
                     if paraphrases and len(paraphrases) > 1
                     else {}
                 ),

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
+from af_inspect.names import PARAPHRASE as PROMPT_KEY
 from af_inspect.retry_notice import watch_retries
 from af_inspect.solvers.scratchpad_loop import LoopRule, scratchpad_loop
 from af_inspect.solvers.system_prompt import af_system_prompt
-
-PROMPT_KEY = "paraphrase"
-"""Sample metadata naming which of several system prompts the sample gets (a paraphrase of the ensemble)."""
 
 
 @solver
