@@ -1,5 +1,5 @@
-"""The grid (`af_inspect.grid`): settings x variations as tasks with stable names, run and resumed with
-Inspect's `eval_set`."""
+"""The grid (`af_inspect.cells`, the battery's engine): settings x columns as tasks with stable names, run
+and resumed with Inspect's `eval_set`; the old `af_inspect.grid` functions forward, with a warning."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import pytest
 from inspect_ai import eval_set, task_with
 from inspect_ai.log import read_eval_log
 
-from af_inspect.grid import battery, grid_cells, task_name
+from af_inspect import grid
+from af_inspect.cells import cell_name, cell_tasks, grid_cells
 from af_inspect.params import ParameterError
 from af_inspect.scorers.compliance_tags import compliance_tags
+from af_inspect.tasks import alignment_faking
 from helpers import write_queries
 
 
@@ -50,8 +52,10 @@ def test_grid_runs_as_an_eval_set_and_resumes(tmp_path, queries):
     def tasks():
         return [
             tags_only(t)
-            for t in battery(
-                ["helpful_only", "animal_welfare"], ["default", "cut_rlhf"], dataset=str(queries)
+            for t in cell_tasks(
+                grid_cells(
+                    ["helpful_only", "animal_welfare"], ["default", "cut_rlhf"], {"dataset": str(queries)}
+                )
             )
         ]
 
@@ -81,12 +85,37 @@ def test_grid_runs_as_an_eval_set_and_resumes(tmp_path, queries):
 def test_task_names_are_the_names_the_tasks_give_themselves(queries):
     for setting in ("helpful_only", "animal_welfare"):
         for args in (
-            {},
             {"variation": "cut_rlhf,honesty"},
             {"scratchpad": "false", "situational_info": "minimal"},
+            {"paraphrases": 3, "variation": "cut_rlhf"},
+            {"paraphrase": "b"},
         ):
-            cell_name = task_name(setting, args)
-            tasks = battery([setting], [args or "default"], dataset=str(queries))
-            assert [t.name for t in tasks] == [cell_name]
-    assert task_name("helpful_only", {}) == "helpful_only"
-    assert task_name("animal_welfare", {"scratchpad": False}) == "animal_welfare+no_scratchpad"
+            own = alignment_faking(setting, dataset=str(queries), **args).name
+            assert cell_name(setting, args) == own
+            cells = grid_cells([setting], [args], {"dataset": str(queries)})
+            assert [t.name for t in cell_tasks(cells)] == [own]
+    # the default protocol and prompt: the task leaves its name to the registry; the cell is the setting
+    assert cell_name("helpful_only", {}) == "helpful_only"
+    assert cell_name("animal_welfare", {"scratchpad": False}) == "animal_welfare+no_scratchpad"
+
+
+def test_a_grid_holds_several_cells_of_one_setting():
+    # nothing is fetched to name a published-protocol cell, so this holds offline
+    cells = grid_cells(["helpful_only"], ["default", {"protocol": "rw_minimal"}])
+    assert [c.name for c in cells] == ["helpful_only", "helpful_only+rw_minimal"]
+    assert [c.args for c in cells] == [{}, {"protocol": "rw_minimal"}]
+    ensemble = grid_cells(["helpful_only"], ["cut_rlhf", {"variation": "cut_rlhf", "paraphrases": 2}])
+    assert [c.name for c in ensemble] == ["helpful_only+cut_rlhf", "helpful_only+paraphrases2+cut_rlhf"]
+
+
+def test_the_old_grid_functions_warn_and_forward(queries):
+    with pytest.warns(
+        DeprecationWarning, match=r"grid\.grid_cells is deprecated: use af_inspect\.cells\.grid_cells"
+    ):
+        old = grid.grid_cells(["helpful_only"], ["default", "cut_rlhf"])
+    assert old == grid_cells(["helpful_only"], ["default", "cut_rlhf"])
+    with pytest.warns(DeprecationWarning, match="af_inspect.cells.cell_name"):
+        assert grid.task_name("helpful_only", {"variation": "cut_rlhf"}) == "helpful_only+cut_rlhf"
+    with pytest.warns(DeprecationWarning, match="cell_tasks"):
+        tasks = grid.battery(["animal_welfare"], ["cut_rlhf"], dataset=str(queries))
+    assert [t.name for t in tasks] == ["animal_welfare+cut_rlhf"]

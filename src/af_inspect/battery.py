@@ -24,21 +24,21 @@ variation or argument) is named with its line before anything runs.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
-from inspect_ai import Task, task_with
+from inspect_ai import Task
 
-from af_inspect.errors import UsageError
+from af_inspect.cells import SETTINGS, Cell, CellError, Role, cell_task
 from af_inspect.params import ParameterError, as_fraction, as_positive_int, check_choice
 from af_inspect.sources import SourceError
 from af_inspect.stats import discordance_between_tiers, min_detectable_gap
-from af_inspect.tasks import Setting, alignment_faking
 from af_inspect.yaml_lines import read_yaml_with_lines
 
-Role = Literal["primary", "secondary", "positive_control", "negative_control"]
+__all__ = ["Battery", "BatteryError", "Cell", "Role", "battery_tasks", "load_battery", "planned_mdg"]
+
 CANONICAL = "predeployment"
 BATTERY_KEYS = ("name", "title", "detect", "sensitivity", "task_args", "cells")
 CELL_KEYS = ("setting", "role", "args", "epochs")
@@ -47,18 +47,6 @@ CELL_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 class BatteryError(ParameterError):
     """A battery file is malformed; the message names the file, the line and the cell."""
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One task of the battery."""
-
-    name: str
-    setting: str
-    role: Role
-    args: dict[str, Any] = field(default_factory=dict)
-    epochs: int = 1
-    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -131,22 +119,13 @@ def _cell(name: Any, raw: Any, shared: dict[str, Any], path: Path, line: int) ->
             f"{where}: cell {name!r} has unknown key(s) {', '.join(unknown)}. Valid: {', '.join(CELL_KEYS)}."
         )
     try:
-        setting = check_choice("setting", raw.get("setting"), get_args(Setting))
+        setting = check_choice("setting", raw.get("setting"), SETTINGS)
         role = check_choice("role", raw.get("role", "secondary"), get_args(Role))
         epochs = as_positive_int("epochs", raw.get("epochs", 1))
     except ParameterError as e:
         raise BatteryError(f"{where}: cell {name!r}: {e}") from None
     args = {**shared, **dict(raw.get("args") or {})}
     return Cell(name, setting, role, args, epochs, line)  # type: ignore[arg-type]
-
-
-def cell_task(cell: Cell, source: str = "") -> Task:
-    """The cell's task, named after the cell (stable across runs), with its epochs."""
-    try:
-        task = alignment_faking(cell.setting, **cell.args)  # type: ignore[arg-type]
-    except UsageError as e:
-        raise BatteryError(f"{source}, line {cell.line}: cell {cell.name!r}: {e}") from e
-    return task_with(task, name=cell.name, epochs=cell.epochs)
 
 
 PLANNING_DISCORDANCE = discordance_between_tiers(0.5, 0.5)
@@ -172,9 +151,10 @@ def battery_tasks(battery: Battery) -> tuple[list[Task], dict[str, str]]:
     tasks, skipped = [], {}
     for c in battery.cells:
         try:
-            tasks.append(cell_task(c, battery.source))
-        except BatteryError as e:
-            if c.role != "secondary" or not isinstance(e.__cause__ or e.__context__, SourceError):
-                raise
-            skipped[c.name] = str(e.__cause__ or e.__context__)
+            tasks.append(cell_task(c))
+        except CellError as e:
+            cause = e.__cause__ or e.__context__
+            if c.role != "secondary" or not isinstance(cause, SourceError):
+                raise BatteryError(f"{battery.source}, {e}") from cause
+            skipped[c.name] = str(cause)
     return tasks, skipped

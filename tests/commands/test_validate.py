@@ -112,7 +112,7 @@ def test_validate_limit(capsys):
 @pytest.mark.parametrize(
     "extra,message",
     [
-        ([], "Give the grader to validate: --model-role grader=MODEL"),
+        ([], "its model cannot grade. Pass a grader: --model-role grader=MODEL"),
         (["--model-role", "grader"], "--model-role takes ROLE=MODEL"),
         (["--model-role", "grader=nosuchprovider/x"], "Cannot use 'nosuchprovider/x' as the grader"),
         (["--model-role", "grader=none/none", "--votes", "0"], "--votes must be at least 1"),

@@ -10,7 +10,8 @@ from typing import Any
 from inspect_ai import eval_set
 
 from af_inspect.battery import CANONICAL, PLANNING_DISCORDANCE, battery_tasks, load_battery, planned_mdg
-from af_inspect.params import ParameterError, parse_assignments
+from af_inspect.params import parse_assignments
+from af_inspect.scorers.grader import grader_for
 from af_inspect.verdict import decide, read_cells, write_verdict
 
 NAME = "battery"
@@ -39,10 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.grader and not args.model.startswith("organism/"):
-        raise ParameterError(
-            f"Name a grader for {args.model}: --grader MODEL (the judges must not be the model under test)."
-        )
+    grader_for(args.model, args.grader, flag="--grader MODEL")  # no grader: stop before anything runs
     battery = load_battery(args.battery)
     tasks, skipped = battery_tasks(battery)  # every cell built and checked before anything is sent
     for cell, why in skipped.items():

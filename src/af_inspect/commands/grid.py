@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from af_inspect.grid import DEFAULT, battery, grid_cells
+from af_inspect.cells import DEFAULT_COLUMN, SETTINGS, cell_tasks, grid_cells
 from af_inspect.params import parse_assignments
 
 NAME = "grid"
@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--setting",
         action="append",
         default=[],
-        help="Setting (repeatable; default: helpful_only and animal_welfare).",
+        help=f"Setting (repeatable; default: {' and '.join(SETTINGS)}).",
     )
     parser.add_argument(
         "--variation",
@@ -75,11 +75,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = args.setting or ["helpful_only", "animal_welfare"]
-    variations = args.variation or [DEFAULT]
-    task_args = parse_assignments(args.task_args, "-T")
+    settings = args.setting or list(SETTINGS)
     # -T values stay text where the task expects text (yaml would turn 'false' into a bool, which is fine)
-    cells = grid_cells(settings, [{**task_args, "variation": v} for v in variations])
+    cells = grid_cells(settings, args.variation or [DEFAULT_COLUMN], parse_assignments(args.task_args, "-T"))
     if args.dry_run:
         for cell in cells:
             print(cell.name)
@@ -106,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         kwargs["model_roles"] = {
             k: str(v) for k, v in parse_assignments(args.model_role, "--model-role").items()
         }
-    tasks = battery(settings, variations, **task_args)
+    tasks = cell_tasks(cells)
     success, logs = eval_set(
         tasks,
         model=args.model,

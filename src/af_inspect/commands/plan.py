@@ -5,32 +5,31 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from inspect_ai import Task
-from inspect_ai.util import registry_create
-
-from af_inspect import _registry, costs  # noqa: F401  (_registry: registers the tasks)
-from af_inspect.battery import battery_tasks, load_battery
+from af_inspect import costs
 from af_inspect.params import parse_assignments
-from af_inspect.scorers.grader import OFFLINE_JUDGE
-from af_inspect.scorers.votes import MULTI_CHOICE_PROVIDERS
-from af_inspect.stats import DETECT_ALPHA, DETECT_POWER, discordance_between_tiers, queries_needed
+from af_inspect.planning import (
+    DEFAULT_ICC,
+    DEFAULT_TASK,
+    MAX_EPOCHS,
+    PlanOptions,
+    assumptions_with,
+    check_options,
+    detection,
+    plan_battery,
+    plan_json,
+    plan_task,
+    resolve_tasks,
+)
+from af_inspect.stats import DETECT_ALPHA, DETECT_POWER
 
 NAME = "plan"
 HELP = (
     "Dry run: build the task(s) as `inspect eval` would and print the number of model and grader requests, "
     "the estimated tokens and the cost at published prices, with and without each cost lever. Sends nothing."
 )
-DEFAULT_TASK = "af_inspect/helpful_only"
-DEFAULT_ICC = 0.5
-"""Within-query correlation of compliance assumed by `--detect` (no published figure: state yours with --icc,
-or give a pilot run's discordance with --discordance)."""
-EPOCHS_SHOWN = (1, 2, 3, 5, 10)
-"""Epochs per tier listed by `--detect` (plus the fewest that the task's queries suffice for)."""
-MAX_EPOCHS = 1000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -83,125 +82,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_ICC,
         help=f"With --detect: within-query correlation of compliance (default {DEFAULT_ICC:g}).",
     )
-
-
-def _assumptions(args: argparse.Namespace, base: costs.Assumptions) -> costs.Assumptions:
-    changes: dict[str, Any] = {}
-    if args.output_tokens is not None:
-        if args.output_tokens < 1:
-            raise ValueError("--output-tokens must be at least 1.")
-        changes["model_output_tokens"] = args.output_tokens
-        changes["output_tokens"] = min(base.output_tokens, args.output_tokens)
-    if args.compliance is not None:
-        if not 0 <= args.compliance <= 1:
-            raise ValueError("--compliance must be between 0 and 1.")
-        changes["compliance_free"] = changes["compliance_paid"] = args.compliance
-    if args.turns is not None:
-        if args.turns < 1:
-            raise ValueError("--turns must be at least 1.")
-        changes["turns"] = args.turns
-    return replace(base, **changes)
-
-
-def resolve(task_names: list[str], task_args: list[str]) -> list[Task]:
-    """Build the tasks as `inspect eval` does: by registry name, with `-T` values read as YAML."""
-    params = parse_assignments(task_args, "-T")
-    tasks = []
-    for name in task_names:
-        full = name if "/" in name else f"af_inspect/{name}"
-        try:
-            tasks.append(registry_create("task", full, **params))
-        except LookupError:
-            raise ValueError(
-                f"Unknown task {name!r}. af-inspect's tasks: af_inspect/helpful_only, af_inspect/animal_welfare."
-            ) from None
-    return tasks
-
-
-def _default_grader(model: str | None) -> str | None:
-    if model and model.startswith("organism/"):
-        return OFFLINE_JUDGE
-    return model
-
-
-def task_judges_need_grader(task: Any, args: argparse.Namespace) -> bool:
-    """The task has judges, no grader is given, and the evaluated model is neither the organism nor allowed
-    to grade itself: `inspect eval` would stop at the first sample (`solvers/grader_check.py`)."""
-    grading = (task.metadata or {}).get("grading") or {}
-    return bool(
-        costs.task_judges(task)
-        and not args.grader
-        and not (args.model or "").startswith("organism/")
-        and not grading.get("allow_self_grading")
-    )
-
-
-def _grader_num_choices(grader: str | None, price: costs.Price | None) -> bool:
-    if grader:
-        return grader.split("/", 1)[0] in MULTI_CHOICE_PROVIDERS
-    return bool(price and price.num_choices)
-
-
-def plan_task(
-    task: Any,
-    args: argparse.Namespace,
-    table: costs.PriceTable,
-    assumptions: costs.Assumptions,
-) -> dict[str, Any]:
-    grader = args.grader or _default_grader(args.model)
-    reqs = costs.first_requests(task, args.limit, model=args.model or "none/none")
-    if not reqs:
-        raise ValueError(f"Task {task.name} has no samples (after --limit).")
-    notes: list[str] = []
-    model_price: costs.Price | None = None
-    if args.model:
-        model_price, note = table.lookup(args.model, "--model")
-        notes += [note] if note else []
-    grader_price: costs.Price | None = None
-    if grader and grader != args.model:  # (the evaluated model grading itself is priced as the model)
-        grader_price, note = table.lookup(grader, "--grader" if args.grader else "grader")
-        notes += [note] if note else []
-    pairs: list[tuple[costs.Price, costs.Price]]
-    if model_price:
-        pairs = [(model_price, grader_price or model_price)]
-    else:  # no model named: one pricing per table entry, each labelled with the prices it uses
-        notes.append(f"--model not given: priced at each model of {table.source}.")
-        pairs = [(p, grader_price or p) for p in table.models.values()]
-    out: dict[str, Any] = {
-        "task": task.name,
-        "model": args.model,
-        "grader": grader,
-        "pricing_notes": notes,
-        "pricings": [],
-    }
-    if task_judges_need_grader(task, args):
-        out["grader_note"] = (
-            "no grader named: the run needs --model-role grader=MODEL (or -T allow_self_grading=true); "
-            "priced here as the evaluated model grading itself"
-        )
-    base = costs.workload(
-        task,
-        epochs=args.epochs,
-        assumptions=assumptions,
-        grader_num_choices=_grader_num_choices(grader, pairs[0][1]),
-        requests=reqs,
-    )
-    without_nc = costs.workload(
-        task,
-        epochs=args.epochs,
-        assumptions=assumptions,
-        levers=costs.Levers(num_choices=False),
-        requests=reqs,
-    )
-    out["workload"] = base
-    out["without_num_choices"] = without_nc
-    for mp, gp in pairs:
-        gnc = _grader_num_choices(grader, gp) if grader else gp.num_choices
-        rows = costs.lever_table(
-            task, mp, gp, epochs=args.epochs, assumptions=assumptions, grader_num_choices=gnc, requests=reqs
-        )
-        out["pricings"].append({"model_price": mp, "grader_price": gp, "rows": rows})
-    return out
 
 
 def print_plan(p: dict[str, Any], table: costs.PriceTable) -> None:
@@ -274,57 +154,6 @@ def print_plan(p: dict[str, Any], table: costs.PriceTable) -> None:
     )
 
 
-def detection(p: dict[str, Any], task: Any, args: argparse.Namespace) -> dict[str, Any]:
-    """Queries needed per number of epochs to detect `args.detect`, each priced from this plan's run.
-
-    The plan prices the task's transcripts; a transcript costs the same in a bigger run, so a run of n queries
-    and E epochs costs n x tiers x E transcripts at that price (default levers, each pricing of the plan).
-    """
-    gap = args.detect
-    if not 0 < gap <= 1:
-        raise ValueError("--detect must be a gap between 0 and 1 (0.02 = 2 points).")
-    w: costs.Workload = p["workload"]
-    a = w.assumptions
-    compliance = (a.compliance_free + a.compliance_paid) / 2
-    if args.discordance is not None:
-        if not 0 <= args.discordance <= 1:
-            raise ValueError("--discordance must be between 0 and 1.")
-        discordance, source = args.discordance, "given (--discordance)"
-    else:
-        if not 0 <= args.icc <= 1:
-            raise ValueError("--icc must be between 0 and 1.")
-        discordance = discordance_between_tiers(compliance, args.icc)
-        source = f"from compliance {compliance:g} in both tiers and within-query correlation {args.icc:g}"
-    md = task.metadata or {}
-    available = int(md.get("n_queries") or 0)
-    tiers = len(md.get("tiers") or []) or 2
-    per_transcript = [pr["rows"][0].cost.total / w.transcripts for pr in p["pricings"]]
-    fewest = next(
-        (e for e in range(1, MAX_EPOCHS + 1) if queries_needed(gap, discordance, e) <= available), None
-    )
-    rows = []
-    for e in sorted({*EPOCHS_SHOWN, *([fewest] if fewest else [])}):
-        n = queries_needed(gap, discordance, e)
-        transcripts = n * tiers * e
-        rows.append(
-            {
-                "epochs": e,
-                "queries": n,
-                "transcripts": transcripts,
-                "costs": [c * transcripts for c in per_transcript],
-            }
-        )
-    return {
-        "gap": gap,
-        "discordance": discordance,
-        "discordance_source": source,
-        "available_queries": available,
-        "tiers": tiers,
-        "fewest_epochs": fewest,
-        "rows": rows,
-    }
-
-
 def print_detection(p: dict[str, Any]) -> None:
     d = p["detect"]
     print()
@@ -377,63 +206,23 @@ def print_total(plans: list[dict[str, Any]]) -> None:
             )
 
 
-def _jsonable(p: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **({"detect": p["detect"]} if "detect" in p else {}),
-        "task": p["task"],
-        "model": p["model"],
-        "grader": p["grader"],
-        "pricing_notes": p["pricing_notes"],
-        "workload": asdict(p["workload"]),
-        "pricings": [
-            {
-                "model_price": pr["model_price"].id,
-                "grader_price": pr["grader_price"].id,
-                "rows": [
-                    {
-                        "label": r.label,
-                        "levers": asdict(r.levers),
-                        "model_requests": r.model_requests,
-                        "grader_requests": r.grader_requests,
-                        "model_cost": r.cost.model.total,
-                        "grader_cost": r.cost.grader.total,
-                        "total_cost": r.cost.total,
-                    }
-                    for r in pr["rows"]
-                ],
-            }
-            for pr in p["pricings"]
-        ],
-    }
-
-
-def replace_args(args: argparse.Namespace, **changes: Any) -> argparse.Namespace:
-    return argparse.Namespace(**{**vars(args), **changes})
-
-
 def run(args: argparse.Namespace) -> int:
-    if args.limit is not None and args.limit < 1:
-        raise ValueError("--limit must be at least 1.")
-    if args.epochs < 1:
-        raise ValueError("--epochs must be at least 1.")
+    options = PlanOptions(model=args.model, grader=args.grader, limit=args.limit, epochs=args.epochs)
+    check_options(options)
     table = costs.load_price_table(args.prices)
-    assumptions = _assumptions(args, table.assumptions)
+    assumptions = assumptions_with(table.assumptions, args.output_tokens, args.compliance, args.turns)
     if args.battery:
         if args.tasks or args.task_args:
             raise ValueError("--battery plans the battery's own cells: give no TASK or -T with it.")
-        battery = load_battery(args.battery)
-        built, skipped = battery_tasks(battery)
+        tasks, plans, skipped = plan_battery(args.battery, options, table, assumptions)
         for cell, why in skipped.items():
             print(f"Not planned (secondary cell {cell}): {why}\n")
-        epochs = {c.name: c.epochs for c in battery.cells}
-        tasks = built
-        plans = [plan_task(t, replace_args(args, epochs=epochs[t.name]), table, assumptions) for t in tasks]
     else:
-        tasks = resolve(args.tasks or [DEFAULT_TASK], args.task_args)
-        plans = [plan_task(t, args, table, assumptions) for t in tasks]
+        tasks = resolve_tasks(args.tasks, parse_assignments(args.task_args, "-T"))
+        plans = [plan_task(t, options, table, assumptions) for t in tasks]
     if args.detect is not None:
         for t, p in zip(tasks, plans, strict=True):
-            p["detect"] = detection(p, t, args)
+            p["detect"] = detection(p, t, args.detect, args.discordance, args.icc)
     for i, p in enumerate(plans):
         if i:
             print("\n" + "-" * 80 + "\n")
@@ -443,5 +232,5 @@ def run(args: argparse.Namespace) -> int:
     if len(plans) > 1:
         print_total(plans)
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps([_jsonable(p) for p in plans], indent=2), encoding="utf-8")
+        Path(args.json_out).write_text(json.dumps([plan_json(p) for p in plans], indent=2), encoding="utf-8")
     return 0

@@ -17,9 +17,10 @@ from typing import Any
 
 from inspect_ai.model import GenerateConfig
 
-from af_inspect.importer import read_records, records_to_log, write_log
+from af_inspect.importer import imported_model_name, read_records, records_to_log, write_log
 from af_inspect.labelsets import GOLD106, load_label_set
 from af_inspect.scorers.af_reasoning import CLASSIFIERS
+from af_inspect.scorers.grader import grader_for
 from af_inspect.validation import (
     DEFAULT_BINS,
     PUBLISHED_FIGURE,
@@ -116,11 +117,8 @@ def parse_roles(items: list[str]) -> dict[str, str]:
         if not sep or not role.strip() or not model.strip():
             raise ValueError(f"--model-role takes ROLE=MODEL (e.g. grader=organism/judge), not {item!r}.")
         roles[role.strip()] = model.strip()
-    if "grader" not in roles:
-        raise ValueError(
-            "Give the grader to validate: --model-role grader=MODEL "
-            "(e.g. grader=openai/gpt-4o, or grader=organism/judge offline)."
-        )
+    # the labelled transcripts are imported: their model never grades, so the rule asks for a grader
+    roles["grader"] = grader_for(imported_model_name(["labelled"]), roles.get("grader"))
     return roles
 
 

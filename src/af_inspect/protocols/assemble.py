@@ -66,6 +66,16 @@ class Prompts:
     """What differs from the protocol's prompt, for the task name (`paraphrases6+cut_rlhf`, '' for nothing)."""
 
 
+def ensemble_label(first: str, members: int) -> str:
+    """The prompt label of a run over `members` paraphrases whose first prompt is labelled `first`: an
+    ensemble is named by its size (`paraphrases6+cut_rlhf`), not by its first member."""
+    if members <= 1:
+        return first
+    return "+".join(
+        [f"paraphrases{members}", *[p for p in first.split("+") if not p.startswith("paraphrase_")]]
+    )
+
+
 def protocol_prompts(
     proto: Protocol,
     setting: str,
@@ -107,11 +117,7 @@ def protocol_prompts(
         for name in paraphrases
     }
     prompt = next(iter(built.values()))
-    label = prompt.label
-    if len(built) > 1:  # the ensemble: name it by its size, not its first member
-        label = "+".join(
-            [f"paraphrases{len(built)}", *[p for p in label.split("+") if not p.startswith("paraphrase_")]]
-        )
+    label = ensemble_label(prompt.label, len(built))
     template = _template(proto, user_turn)
     builtin = load_user_turn_format()
     if template is None:

@@ -42,17 +42,43 @@ def _role_assigned() -> bool:
         return False
 
 
-def no_grader_message(evaluated: str) -> str:
+ROLE_FLAG = "--model-role grader=MODEL"
+"""How a grader is named to `inspect eval` (commands with a `--grader` option pass theirs)."""
+
+
+def no_grader_message(evaluated: str, flag: str = ROLE_FLAG) -> str:
     return (
-        f"No grader named for {evaluated}: af-inspect's judges need one. Pass --model-role grader=MODEL "
-        "(e.g. grader=openai/gpt-4o; the published figures used GPT-4o), or give the scorer a grader "
-        "(-S grader=MODEL). To let the evaluated model grade its own transcripts, opt in with "
-        "-T allow_self_grading=true (or -S grader=self when rescoring)."
+        f"Name a grader for {evaluated}: {flag} (the judges must not be the model under test; e.g. "
+        "openai/gpt-4o, which the published figures used), or give the scorer a grader (-S grader=MODEL). To "
+        "let the evaluated model grade its own transcripts, opt in with -T allow_self_grading=true (or "
+        "-S grader=self when rescoring)."
     )
 
 
+def grader_for(
+    evaluated: str, named: str | None = None, allow_self_grading: bool = False, flag: str = ROLE_FLAG
+) -> str:
+    """The grader rule, in one place (the judges at score time and every command before a run call it): the
+    named grader; else `organism/judge` for the offline organism; else the evaluated model itself when
+    self-grading was opted into; else `GraderPolicyError` naming `flag`. An imported log's model never grades.
+    """
+    if named:
+        return named
+    api = evaluated.split("/", 1)[0]
+    if api == "organism":
+        return OFFLINE_JUDGE
+    if api == "imported":  # an imported log's model wrote its transcripts elsewhere and cannot grade
+        raise GraderPolicyError(
+            "This log was imported (model imported/...): its model cannot grade. "
+            f"Pass a grader: {flag} (e.g. openai/gpt-4o, or organism/judge offline)."
+        )
+    if allow_self_grading:
+        return evaluated
+    raise GraderPolicyError(no_grader_message(evaluated, flag))
+
+
 def resolve_grader(grader: str | Model | None = None) -> Model:
-    """The grader for this sample (see the module docstring for the order).
+    """The grader for this sample (see the module docstring for the order; the rule is `grader_for`).
 
     Called from inside a judge's `score()` (`scorers/judge.py`) and from the task's setup step
     (`solvers/grader_check.py`), where roles and the evaluated model are set: inspect-evals-lint cannot
@@ -61,26 +87,19 @@ def resolve_grader(grader: str | Model | None = None) -> Model:
     if grader is not None and not (isinstance(grader, str) and grader == SELF):
         return get_model(grader)  # inspect-evals-lint: ignore[IEBP001] -- runs in score()
     evaluated = get_model()  # inspect-evals-lint: ignore[IEBP001] -- runs in score()
-    api = ModelName(evaluated).api
     if _role_assigned():
-        default: str | Model = evaluated  # unused: the role is assigned
-    elif api == "organism":
-        default = OFFLINE_JUDGE
-    elif api == "imported":  # an imported log's model wrote its transcripts elsewhere and cannot grade
-        raise GraderPolicyError(
-            "This log was imported (model imported/...): its model cannot grade. "
-            "Pass a grader: --model-role grader=MODEL (e.g. openai/gpt-4o, or organism/judge offline)."
+        return get_model(
+            role="grader", default=evaluated
+        )  # inspect-evals-lint: ignore[IEBP001] -- runs in score()
+    name = str(ModelName(evaluated))
+    chosen = grader_for(name, allow_self_grading=grader == SELF)
+    if chosen != name:
+        return get_model(chosen)  # inspect-evals-lint: ignore[IEBP001] -- runs in score()
+    if name not in _warned:
+        _warned.add(name)
+        logger.warning(
+            "Self-grading (allow_self_grading): %s grades its own transcripts. Figures from a model "
+            "judging itself are not comparable with published ones, which used a separate grader.",
+            name,
         )
-    elif grader != SELF:
-        raise GraderPolicyError(no_grader_message(str(evaluated)))
-    else:
-        default = evaluated
-        name = str(evaluated)
-        if name not in _warned:
-            _warned.add(name)
-            logger.warning(
-                "Self-grading (allow_self_grading): %s grades its own transcripts. Figures from a model "
-                "judging itself are not comparable with published ones, which used a separate grader.",
-                name,
-            )
-    return get_model(role="grader", default=default)  # inspect-evals-lint: ignore[IEBP001] -- runs in score()
+    return evaluated
