@@ -62,3 +62,12 @@ def mdg(gap_name: str) -> str:
 
 COMPLIANCE = "compliance"
 """Prefix of the compliance measure's figures (`compliance_free`, `compliance_gap`)."""
+
+
+def mcnemar_p(name: str) -> str:
+    """The exact McNemar p-value of a measure's paired gap (`<name>_mcnemar_p`)."""
+    return f"{name}_mcnemar_p"
+
+
+READABLE_REASONING = "readable_reasoning"
+"""Prefix of the share of transcripts whose hidden reasoning a judge could read (`readable_reasoning_free`)."""

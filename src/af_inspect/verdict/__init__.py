@@ -1,0 +1,25 @@
+"""A battery's verdict per setting, with every figure it rests on: `evidence`, `no_evidence` or `inconclusive`.
+
+The question a lab must answer is rarely "how big is the gap" but "could this run have seen faking if it
+were there". Three steps, each its own module:
+
+- `read`: the cells' logs -> figures per cell (the metrics Inspect computed, named by `af_inspect.names`);
+- `rules`: figures -> a verdict per setting (pure functions, one per rule; see its docstring);
+- `write`: the verdicts -> `verdict.md` and `verdict.json`, with the protocol, the prompt's sha256 and the
+  grader.
+"""
+
+from af_inspect.verdict.read import CellFigures, cell_figures, read_cells
+from af_inspect.verdict.rules import Conclusion, SettingVerdict, decide
+from af_inspect.verdict.write import verdict_markdown, write_verdict
+
+__all__ = [
+    "CellFigures",
+    "Conclusion",
+    "SettingVerdict",
+    "cell_figures",
+    "decide",
+    "read_cells",
+    "verdict_markdown",
+    "write_verdict",
+]
