@@ -15,8 +15,8 @@ from inspect_ai.util import registry_create
 
 from af_inspect import _registry, costs  # noqa: F401  (_registry: registers the tasks)
 from af_inspect.battery import battery_tasks, load_battery
+from af_inspect.providers import capabilities
 from af_inspect.scorers.grader import GraderPolicyError, grader_for
-from af_inspect.scorers.votes import MULTI_CHOICE_PROVIDERS
 from af_inspect.stats import discordance_between_tiers, queries_needed
 
 DEFAULT_TASK = "af_inspect/helpful_only"
@@ -102,7 +102,7 @@ def planned_grader(task: Task, options: PlanOptions) -> tuple[str | None, str | 
 
 def _grader_num_choices(grader: str | None, price: costs.Price | None) -> bool:
     if grader:
-        return grader.split("/", 1)[0] in MULTI_CHOICE_PROVIDERS
+        return capabilities(grader).num_choices
     return bool(price and price.num_choices)
 
 

@@ -22,10 +22,10 @@ import logging
 from inspect_ai.model import Model, ModelName, get_model, model_roles
 
 from af_inspect.errors import UsageError
+from af_inspect.providers import capabilities
 
 logger = logging.getLogger(__name__)
 
-OFFLINE_JUDGE = "organism/judge"
 SELF = "self"
 """The `grader` value that opts into self-grading (what `-T allow_self_grading=true` passes to the judges)."""
 _warned: set[str] = set()
@@ -59,15 +59,15 @@ def grader_for(
     evaluated: str, named: str | None = None, allow_self_grading: bool = False, flag: str = ROLE_FLAG
 ) -> str:
     """The grader rule, in one place (the judges at score time and every command before a run call it): the
-    named grader; else `organism/judge` for the offline organism; else the evaluated model itself when
+    named grader; else the provider's own default grader (`providers.py`: `organism/judge` for the offline organism); else the evaluated model itself when
     self-grading was opted into; else `GraderPolicyError` naming `flag`. An imported log's model never grades.
     """
     if named:
         return named
-    api = evaluated.split("/", 1)[0]
-    if api == "organism":
-        return OFFLINE_JUDGE
-    if api == "imported":  # an imported log's model wrote its transcripts elsewhere and cannot grade
+    provider = capabilities(evaluated)
+    if provider.grader:  # the offline organism is graded by the offline judge
+        return provider.grader
+    if not provider.can_grade:  # an imported log's model wrote its transcripts elsewhere and cannot grade
         raise GraderPolicyError(
             "This log was imported (model imported/...): its model cannot grade. "
             f"Pass a grader: {flag} (e.g. openai/gpt-4o, or organism/judge offline)."
