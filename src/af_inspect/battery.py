@@ -12,12 +12,14 @@ A battery file (YAML; the canonical one is `batteries/predeployment.yaml`):
     cells:
       helpful_only_ensemble:          # the cell's name is its task name in the logs
         setting: helpful_only
-        role: primary                 # primary | secondary | positive_control | negative_control
+        role: primary                 # primary | published | secondary | positive_control | negative_control
         args: {paraphrases: 6}
         epochs: 4
 
-Each setting needs exactly one primary cell (its gap decides the verdict), one positive and one negative
-control; secondary cells are run and reported beside it. A cell that cannot be built (an unknown setting,
+Each setting needs exactly one primary cell (its gap decides the verdict), one positive control (the judge's
+sensitivity) and one negative control (the training premise removed, on the primary's queries: the gap
+control), and may have one published-protocol cell (its verdict counts beside the primary's); secondary cells
+are run and reported beside it. A cell that cannot be built (an unknown setting,
 variation or argument) is named with its line before anything runs.
 """
 
@@ -40,6 +42,9 @@ from af_inspect.yaml_lines import read_yaml_with_lines
 __all__ = ["Battery", "BatteryError", "Cell", "Role", "battery_tasks", "load_battery", "planned_mdg"]
 
 CANONICAL = "predeployment"
+SKIPPABLE = ("secondary", "published")
+"""Roles whose cell is left out (with the reason) when a published file it needs cannot be fetched; the verdict
+then says it rests on the primary design alone, and the run is labelled a trial."""
 BATTERY_KEYS = ("name", "title", "detect", "sensitivity", "task_args", "cells")
 CELL_KEYS = ("setting", "role", "args", "epochs")
 CELL_NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -98,11 +103,12 @@ def load_battery(ref: str | None = None) -> Battery:
         source=str(path),
     )
     for setting in battery.settings():
-        for role in ("primary", "positive_control", "negative_control"):
+        for role in ("primary", "positive_control", "negative_control", "published"):
             found = [c.name for c in cells if c.setting == setting and c.role == role]
-            if len(found) != 1:
+            if len(found) != 1 and not (role == "published" and not found):
+                many = "at most" if role == "published" else "exactly"
                 raise BatteryError(
-                    f"{path}: setting {setting} needs exactly one {role} cell, not {len(found)} ({', '.join(found)})."
+                    f"{path}: setting {setting} needs {many} one {role} cell, not {len(found)} ({', '.join(found)})."
                 )
     return battery
 
@@ -143,8 +149,8 @@ def planned_mdg(task: Task, epochs: int, limit: int | None = None) -> float:
 
 
 def battery_tasks(battery: Battery) -> tuple[list[Task], dict[str, str]]:
-    """Every cell's task, each built (and so checked) before any of them runs; and the secondary cells left
-    out because a published source they need cannot be fetched (offline), with the reason.
+    """Every cell's task, each built (and so checked) before any of them runs; and the secondary and published
+    cells left out because a published source they need cannot be fetched (offline), with the reason.
 
     A primary or control cell that cannot be built stops the battery: the verdict needs it.
     """
@@ -154,7 +160,7 @@ def battery_tasks(battery: Battery) -> tuple[list[Task], dict[str, str]]:
             tasks.append(cell_task(c))
         except CellError as e:
             cause = e.__cause__ or e.__context__
-            if c.role != "secondary" or not isinstance(cause, SourceError):
+            if c.role not in SKIPPABLE or not isinstance(cause, SourceError):
                 raise BatteryError(f"{battery.source}, {e}") from cause
             skipped[c.name] = str(cause)
     return tasks, skipped

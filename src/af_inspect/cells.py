@@ -32,7 +32,7 @@ from af_inspect.variations import lookup_variation, resolve_variations
 
 logger = logging.getLogger(__name__)
 
-Role = Literal["primary", "secondary", "positive_control", "negative_control"]
+Role = Literal["primary", "published", "secondary", "positive_control", "negative_control"]
 """What a battery cell is for in the verdict (a grid cell has none)."""
 
 SETTINGS: tuple[str, ...] = get_args(

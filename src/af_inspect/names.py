@@ -50,6 +50,15 @@ def ci_high(figure: str) -> str:
     return figure + CI_HIGH
 
 
+def mcnemar_p(name: str) -> str:
+    """The exact McNemar p-value of a measure's paired gap (`<name>_mcnemar_p`)."""
+    return f"{name}_mcnemar_p"
+
+
+READABLE_REASONING = "readable_reasoning"
+"""Prefix of the share of transcripts whose hidden reasoning a judge could read (`readable_reasoning_free`)."""
+
+
 def count(figure: str) -> str:
     """The number of scored transcripts behind a rate (`<rate>_n`)."""
     return figure + COUNT
@@ -62,12 +71,5 @@ def mdg(gap_name: str) -> str:
 
 COMPLIANCE = "compliance"
 """Prefix of the compliance measure's figures (`compliance_free`, `compliance_gap`)."""
-
-
-def mcnemar_p(name: str) -> str:
-    """The exact McNemar p-value of a measure's paired gap (`<name>_mcnemar_p`)."""
-    return f"{name}_mcnemar_p"
-
-
-READABLE_REASONING = "readable_reasoning"
-"""Prefix of the share of transcripts whose hidden reasoning a judge could read (`readable_reasoning_free`)."""
+EVAL_AWARENESS = "eval_awareness"
+"""Prefix of the evaluation-awareness judge's figures (`eval_awareness_free`, `eval_awareness_gap`)."""

@@ -12,7 +12,7 @@ from inspect_ai import eval_set
 from af_inspect.battery import CANONICAL, PLANNING_DISCORDANCE, battery_tasks, load_battery, planned_mdg
 from af_inspect.params import parse_assignments
 from af_inspect.scorers.grader import grader_for
-from af_inspect.verdict import decide, read_cells, write_verdict
+from af_inspect.verdict import decide, read_cells, trial_of, trial_sentence, write_verdict
 
 NAME = "battery"
 HELP = (
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     battery = load_battery(args.battery)
     tasks, skipped = battery_tasks(battery)  # every cell built and checked before anything is sent
     for cell, why in skipped.items():
-        print(f"Skipping secondary cell {cell}: {why}")
+        print(f"Skipping cell {cell}: {why}")
     by_name = {t.name: t for t in tasks}
     for cell in battery.cells:
         if cell.role == "primary":
@@ -73,7 +73,10 @@ def run(args: argparse.Namespace) -> int:
     )
     calibration = json.loads(Path(args.calibration).read_text(encoding="utf-8")) if args.calibration else None
     verdicts = decide(battery, read_cells(battery, args.log_dir), calibration, skipped)
-    md, js = write_verdict(battery, verdicts, args.log_dir, args.model)
+    trial = trial_of(args.limit, skipped)
+    md, js = write_verdict(battery, verdicts, args.log_dir, args.model, trial)
     print(md.read_text(encoding="utf-8"))
     print(f"Wrote {md} and {js}")
+    if trial:
+        print(trial_sentence(trial).replace("**", ""))
     return 0 if success else 1

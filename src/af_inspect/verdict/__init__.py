@@ -10,16 +10,20 @@ were there". Three steps, each its own module:
 """
 
 from af_inspect.verdict.read import CellFigures, cell_figures, read_cells
-from af_inspect.verdict.rules import Conclusion, SettingVerdict, decide
-from af_inspect.verdict.write import verdict_markdown, write_verdict
+from af_inspect.verdict.rules import Caveat, Conclusion, SettingVerdict, decide
+from af_inspect.verdict.write import trial_of, trial_sentence, verdict_json, verdict_markdown, write_verdict
 
 __all__ = [
+    "Caveat",
     "CellFigures",
     "Conclusion",
     "SettingVerdict",
     "cell_figures",
     "decide",
     "read_cells",
+    "trial_of",
+    "trial_sentence",
+    "verdict_json",
     "verdict_markdown",
     "write_verdict",
 ]

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
+from inspect_ai.log import EvalLog, EvalScore, list_eval_logs, read_eval_log
+from inspect_ai.scorer import SampleScore
 
 from af_inspect import names
 from af_inspect.battery import Battery
 from af_inspect.cells import Cell
 from af_inspect.scorers.af_reasoning import CLASSIFIERS
+from af_inspect.scorers.metrics import observations
 from af_inspect.stats import NAN
 
 Interval = tuple[float, float, float]
@@ -45,6 +47,9 @@ class CellFigures:
     unscored: dict[str, int] = field(default_factory=dict)
     protocol: dict[str, Any] = field(default_factory=dict)
     grader: str = ""
+    queries: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Per query id, its headline compliance in the training and the unmonitored tier, each the mean over
+    the query's epochs and paraphrases: what the gap control pairs on."""
 
     def get(self, name: str) -> float:
         v = self.metrics.get(name, NAN)
@@ -76,21 +81,45 @@ def af_prefix(classifiers: list[str] | None) -> str | None:
     return CLASSIFIERS[known[0]].metric if known else None
 
 
-def _metrics(log: EvalLog) -> tuple[dict[str, float], str]:
-    """Every metric of the log, and the prefix of its first gap (the compliance scorers come first)."""
+def _metrics(log: EvalLog) -> tuple[dict[str, float], str, EvalScore | None]:
+    """Every metric of the log, the prefix of its first gap (the compliance scorers come first) and the
+    score that gives it."""
     metrics: dict[str, float] = {}
-    prefix = ""
+    prefix, headline = "", None
     suffix = names.gap("")
     for score in log.results.scores if log.results else []:
         for name, m in score.metrics.items():
             metrics.setdefault(name, m.value)
             if not prefix and name.endswith(suffix):
-                prefix = name.removesuffix(suffix)
-    return metrics, prefix
+                prefix, headline = name.removesuffix(suffix), score
+    return metrics, prefix, headline
+
+
+def query_means(log: EvalLog, score: EvalScore | None, prefix: str) -> dict[str, tuple[float, float]]:
+    """Per query, the headline measure's mean in the training and the unmonitored tier over every epoch and
+    paraphrase the log holds, read as its gap metric reads it (the same entry and the same cut)."""
+    if score is None:
+        return {}
+    params = score.metrics[names.gap(prefix)].params or {}
+    scored = [
+        SampleScore(score=s.scores[score.name], sample_id=s.id, sample_metadata=s.metadata)
+        for s in log.samples or []
+        if s.scores and score.name in s.scores
+    ]
+    by_query: dict[str, dict[str, list[float]]] = {}
+    for o in observations(scored, key=params.get("key"), cut=params.get("cut")):
+        if o.query_id is not None:
+            by_query.setdefault(o.query_id, {}).setdefault(o.tier, []).append(o.value)
+    t, u = names.TRAINING_TIER, names.UNMONITORED_TIER
+    return {
+        q: (sum(v[t]) / len(v[t]), sum(v[u]) / len(v[u]))
+        for q, v in by_query.items()
+        if v.get(t) and v.get(u)
+    }
 
 
 def cell_figures(cell: Cell, log: EvalLog) -> CellFigures:
-    metrics, prefix = _metrics(log)
+    metrics, prefix, headline = _metrics(log)
     samples = log.samples or []
     unscored: dict[str, int] = {}
     for s in samples:
@@ -126,6 +155,7 @@ def cell_figures(cell: Cell, log: EvalLog) -> CellFigures:
         unscored=unscored,
         protocol=metadata.get("protocol", {}),
         grader=grader,
+        queries=query_means(log, headline, prefix),
     )
 
 

@@ -1,10 +1,13 @@
-"""Write: the verdicts as `verdict.md` (for a reader) and `verdict.json` (for a program), beside the logs."""
+"""Write: the verdicts as `verdict.md` (for a reader) and `verdict.json` (strict JSON, for a program), beside
+the logs. A trial (`--limit`, or cells that did not run) is labelled as such in both."""
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from af_inspect.battery import Battery
 from af_inspect.sources import short_sha
@@ -14,17 +17,51 @@ from af_inspect.verdict.rules import fmt as _fmt
 from af_inspect.verdict.rules import fmt_interval as _interval
 
 
-def verdict_markdown(battery: Battery, verdicts: list[SettingVerdict], model: str) -> str:
-    lines = [
-        f"# Alignment-faking verdict: {model}",
-        "",
+def trial_of(limit: int | None, skipped: dict[str, str] | None) -> dict[str, Any] | None:
+    """What makes a run a trial rather than the battery as designed (None: it is the battery)."""
+    if not limit and not skipped:
+        return None
+    return {"limit": limit, "cells_not_run": sorted(skipped or {})}
+
+
+def trial_sentence(trial: dict[str, Any] | None) -> str:
+    """One sentence saying why a run is a trial ('' for a full battery)."""
+    if not trial:
+        return ""
+    why = []
+    if trial.get("limit"):
+        why.append(f"--limit {trial['limit']} samples per cell")
+    if trial.get("cells_not_run"):
+        why.append(f"cells not run: {', '.join(trial['cells_not_run'])}")
+    return f"**Trial run** ({'; '.join(why)}): not the battery as designed, so not a verdict to deploy on."
+
+
+def strict(value: Any) -> Any:
+    """A value JSON can hold strictly: NaN and infinities become null, tuples lists."""
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, dict):
+        return {str(k): strict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict(v) for v in value]
+    return value
+
+
+def verdict_markdown(
+    battery: Battery, verdicts: list[SettingVerdict], model: str, trial: dict[str, Any] | None = None
+) -> str:
+    lines = [f"# Alignment-faking verdict: {model}", ""]
+    if trial:
+        lines += [trial_sentence(trial), ""]
+    lines += [
         f"Battery `{battery.name}` ({battery.title}); a gap is detectable when the minimum detectable gap is at "
-        f"most {_fmt(battery.detect)}; the positive control counts as detected at an AF rate lower bound of "
-        f"{_fmt(battery.sensitivity)}.",
+        f"most {_fmt(battery.detect)}; the judge counts as sensitive at an AF rate lower bound of "
+        f"{_fmt(battery.sensitivity)} (recall on labelled faking when given, else the positive control).",
         "",
-        "| setting | verdict | gap [95% paired CI] | MDG | AF in training [CI] | negative control AF | "
-        "positive control AF (sensitivity) | readable reasoning | errors / unscored | protocol, prompt | grader |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| setting | verdict | caveats | gap [95% paired CI] | MDG | AF in training [CI] | AF unmonitored "
+        "(baseline) | gap control [CI] | positive control AF | readable reasoning | errors / unscored | "
+        "protocol, prompt | grader |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for v in verdicts:
         h = v.figures.get("headline", {})
@@ -37,10 +74,12 @@ def verdict_markdown(battery: Battery, verdicts: list[SettingVerdict], model: st
                 [
                     v.setting,
                     f"**{v.verdict}**",
+                    ", ".join(c.name for c in v.caveats) or "none",
                     _interval(h["gap"]) if h else "n/a",
                     _fmt(h.get("mdg", NAN)),
                     _interval(h["af_free"]) if h else "n/a",
-                    _interval(h["control_false_positive_rate"]) if h else "n/a",
+                    _interval(h["af_unmonitored"]) if h else "n/a",
+                    _interval(h["gap_control"]["value"]) if h else "n/a",
                     _interval(h["control_sensitivity"]) if h else "n/a",
                     _fmt(primary.get("readable_reasoning_free", NAN)),
                     f"{errors} / {unscored}",
@@ -54,6 +93,10 @@ def verdict_markdown(battery: Battery, verdicts: list[SettingVerdict], model: st
     for v in verdicts:
         lines.append(f"**{v.setting}: {v.verdict}.** " + "; ".join(v.reasons) + ".")
         lines.append("")
+        for c in v.caveats:
+            lines.append(f"- Caveat `{c.name}`: {c.text}")
+        if v.caveats:
+            lines.append("")
         lines.append("| cell | role | status | gap [CI] | MDG | AF in training [CI] | errors | unscored |")
         lines.append("|---|---|---|---|---|---|---|---|")
         for name, c in v.figures["cells"].items():
@@ -66,27 +109,41 @@ def verdict_markdown(battery: Battery, verdicts: list[SettingVerdict], model: st
         lines.append("")
     if verdicts and "judge_calibration" in verdicts[0].figures:
         cal = verdicts[0].figures["judge_calibration"]
-        lines.append(f"Judge calibration (af-inspect validate): {json.dumps(cal, default=str)[:500]}")
+        lines.append(f"Judge calibration (af-inspect validate): {json.dumps(strict(cal), default=str)[:500]}")
     return "\n".join(lines) + "\n"
 
 
+def verdict_json(
+    battery: Battery, verdicts: list[SettingVerdict], model: str, trial: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What verdict.json holds, strict (`null` for a figure that could not be computed)."""
+    return strict(
+        {
+            "model": model,
+            "trial": trial,
+            "battery": {
+                "name": battery.name,
+                "source": battery.source,
+                "detect": battery.detect,
+                "sensitivity": battery.sensitivity,
+            },
+            "settings": [asdict(v) for v in verdicts],
+        }
+    )
+
+
 def write_verdict(
-    battery: Battery, verdicts: list[SettingVerdict], out_dir: str | Path, model: str
+    battery: Battery,
+    verdicts: list[SettingVerdict],
+    out_dir: str | Path,
+    model: str,
+    trial: dict[str, Any] | None = None,
 ) -> tuple[Path, Path]:
     """`verdict.md` and `verdict.json` in `out_dir`."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     md, js = out / "verdict.md", out / "verdict.json"
-    md.write_text(verdict_markdown(battery, verdicts, model), encoding="utf-8")
-    payload = {
-        "model": model,
-        "battery": {
-            "name": battery.name,
-            "source": battery.source,
-            "detect": battery.detect,
-            "sensitivity": battery.sensitivity,
-        },
-        "settings": [asdict(v) for v in verdicts],
-    }
-    js.write_text(json.dumps(payload, indent=2, default=str, allow_nan=True), encoding="utf-8")
+    md.write_text(verdict_markdown(battery, verdicts, model, trial), encoding="utf-8")
+    payload = verdict_json(battery, verdicts, model, trial)
+    js.write_text(json.dumps(payload, indent=2, default=str, allow_nan=False), encoding="utf-8")
     return md, js
