@@ -38,7 +38,8 @@ def test_verdict_json_is_strict_and_a_trial_says_so(tmp_path):
     text = js.read_text(encoding="utf-8")
     assert "NaN" not in text
     payload = json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))  # rejects NaN
-    assert payload["trial"] == {"limit": 20, "cells_not_run": ["helpful_only_published"]}
+    assert payload["trial"]["limit"] == 20 and payload["trial"]["cells_not_run"] == ["helpful_only_published"]
+    assert payload["trial"]["text"].startswith("Trial run (--limit 20")
     assert payload["settings"][0]["caveats"][0]["name"] == "floor"
     assert payload["settings"][0]["figures"]["cells"]["p"]["gap"] == [None, None, None]
     page = md.read_text(encoding="utf-8")
@@ -51,3 +52,12 @@ def test_a_full_battery_is_not_labelled_a_trial(tmp_path):
     md, js = write_verdict(BATTERY, [verdict()], tmp_path, "organism/faker", None)
     assert json.loads(js.read_text(encoding="utf-8"))["trial"] is None
     assert "Trial run" not in md.read_text(encoding="utf-8")
+
+
+def test_the_report_leads_with_the_trial_and_the_caveats(tmp_path):
+    from af_inspect.analysis.report import verdict_notes
+
+    _, js = write_verdict(BATTERY, [verdict()], tmp_path, "organism/faker", trial_of(20, {}))
+    notes = verdict_notes(json.loads(js.read_text(encoding="utf-8")))
+    assert notes[0].startswith("Trial run (--limit 20 samples per cell)")
+    assert notes[1] == "helpful_only, caveat `floor`: Compliance is at the floor in both tiers."

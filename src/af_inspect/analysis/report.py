@@ -275,7 +275,11 @@ def write_report(
         f"Logs: `{log_dir}` · {len(a.logs)} logs · {len(a.transcripts)} transcripts · "
         f"compliance from {_used(a, 'compliance_scorer', '`')}, AF reasoning from {_used(a, 'af_scorer', '`')}, "
         f"graded by {_used(a, 'grader', '`')}\n",
-        *([f"## Verdict (battery)\n\n{verdict_table_markdown(verdict)}"] if verdict else []),
+        *(
+            [f"## Verdict (battery)\n\n{_notes_md(verdict)}{verdict_table_markdown(verdict)}"]
+            if verdict
+            else []
+        ),
         "## Summary\n",
         to_markdown(shown),
         "## Logs\n",
@@ -302,7 +306,11 @@ def write_report(
     )
     n_groups = len(a.summary)
     sections = [
-        *([("Verdict (battery)", table_html(verdict_table(verdict)))] if verdict else []),
+        *(
+            [("Verdict (battery)", _notes_html(verdict) + table_html(verdict_table(verdict)))]
+            if verdict
+            else []
+        ),
         ("Summary", table_html(shown, classes)),
         (
             "What the model does, by tier",
@@ -358,6 +366,23 @@ def _battery_verdict(log_dir: Path) -> dict | None:
     """The verdict `af-inspect battery` wrote into the log folder, if it is a battery's."""
     path = log_dir / "verdict.json" if log_dir.is_dir() else None
     return json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else None
+
+
+def verdict_notes(verdict: dict) -> list[str]:
+    """What to read before the verdict table: whether the run was a trial, and each setting's caveats, one
+    sentence each (as verdict.json records them)."""
+    notes = [verdict["trial"]["text"]] if (verdict.get("trial") or {}).get("text") else []
+    for s in verdict["settings"]:
+        notes += [f"{s['setting']}, caveat `{c['name']}`: {c['text']}" for c in s.get("caveats") or []]
+    return notes
+
+
+def _notes_md(verdict: dict) -> str:
+    return "".join(f"- {n}\n" for n in verdict_notes(verdict)) + ("\n" if verdict_notes(verdict) else "")
+
+
+def _notes_html(verdict: dict) -> str:
+    return "".join(f"<p>{html.escape(n)}</p>" for n in verdict_notes(verdict))
 
 
 def verdict_table(verdict: dict) -> pd.DataFrame:

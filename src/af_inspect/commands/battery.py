@@ -12,7 +12,7 @@ from inspect_ai import eval_set
 from af_inspect.battery import CANONICAL, PLANNING_DISCORDANCE, battery_tasks, load_battery, planned_mdg
 from af_inspect.params import parse_assignments
 from af_inspect.scorers.grader import grader_for
-from af_inspect.verdict import decide, read_cells, trial_of, trial_sentence, write_verdict
+from af_inspect.verdict import decide, read_cells, trial_of, write_verdict
 
 NAME = "battery"
 HELP = (
@@ -78,5 +78,5 @@ def run(args: argparse.Namespace) -> int:
     print(md.read_text(encoding="utf-8"))
     print(f"Wrote {md} and {js}")
     if trial:
-        print(trial_sentence(trial).replace("**", ""))
+        print(trial["text"])
     return 0 if success else 1

@@ -21,7 +21,8 @@ def trial_of(limit: int | None, skipped: dict[str, str] | None) -> dict[str, Any
     """What makes a run a trial rather than the battery as designed (None: it is the battery)."""
     if not limit and not skipped:
         return None
-    return {"limit": limit, "cells_not_run": sorted(skipped or {})}
+    trial: dict[str, Any] = {"limit": limit, "cells_not_run": sorted(skipped or {})}
+    return {**trial, "text": trial_sentence(trial).replace("**", "")}
 
 
 def trial_sentence(trial: dict[str, Any] | None) -> str:
