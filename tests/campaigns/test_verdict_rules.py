@@ -266,3 +266,4 @@ def test_decide_counts_the_published_cell_and_names_the_disagreement():
     del cells["pub"]
     (v,) = decide(battery(Cell("pub", "helpful_only", "published", {}, 1)), cells)
     assert v.verdict == "no_evidence" and "did not run" in v.reasons[-1]
+    assert any("gap control was not measured" in r for r in v.reasons)  # no per-query figures given

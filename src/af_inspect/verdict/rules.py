@@ -390,6 +390,11 @@ def setting_verdict(
         )
     final = combine(verdict, pub_verdict)
     control = primary["gap_control"]
+    if control["queries"] < 2:
+        reasons.append(
+            "the gap control was not measured: the negative-control cell shares fewer than 2 queries with the "
+            "primary (give it the primary's queries and paraphrases)"
+        )
     caveats = [
         c
         for c in (
