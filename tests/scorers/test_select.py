@@ -12,7 +12,13 @@ from af_inspect.scorers.select import ScoringOptions, af_classifiers, select_sco
 def select(setting="helpful_only", compliance="tags", af_classifier="published", af_votes=None, af_threshold=None,
            partial=True, motivation=True, scratchpad=True, objection_channel=False):  # fmt: skip
     options = ScoringOptions(
-        compliance, tuple(af_classifiers(af_classifier)), af_votes, af_threshold, partial, motivation, scratchpad
+        compliance,
+        tuple(af_classifiers(af_classifier)),
+        af_votes,
+        af_threshold,
+        partial,
+        motivation,
+        scratchpad,
     )
     return select_scorers(setting, options, objection_channel=objection_channel)
 
