@@ -33,8 +33,9 @@ from typing import Any, get_args
 
 from inspect_ai import Task
 
-from af_inspect.cells import SETTINGS, Cell, CellError, Role, cell_task
+from af_inspect.cells import Cell, CellError, Role, cell_task
 from af_inspect.params import ParameterError, as_fraction, as_positive_int, check_choice
+from af_inspect.settings import check_setting
 from af_inspect.sources import SourceError
 from af_inspect.stats import discordance_between_tiers, min_detectable_gap
 from af_inspect.yaml_lines import read_yaml_with_lines
@@ -125,7 +126,7 @@ def _cell(name: Any, raw: Any, shared: dict[str, Any], path: Path, line: int) ->
             f"{where}: cell {name!r} has unknown key(s) {', '.join(unknown)}. Valid: {', '.join(CELL_KEYS)}."
         )
     try:
-        setting = check_choice("setting", raw.get("setting"), SETTINGS)
+        setting = check_setting(raw.get("setting"))
         role = check_choice("role", raw.get("role", "secondary"), get_args(Role))
         epochs = as_positive_int("epochs", raw.get("epochs", 1))
     except ParameterError as e:

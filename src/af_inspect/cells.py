@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from inspect_ai import Task, task_with
 
@@ -27,7 +27,8 @@ from af_inspect.prompts.build import build_system_prompt
 from af_inspect.prompts.render import paraphrase_names
 from af_inspect.protocols.assemble import ensemble_label
 from af_inspect.protocols.protocol import load_protocol
-from af_inspect.tasks import Setting, alignment_faking, task_name
+from af_inspect.settings import setting_names
+from af_inspect.tasks import alignment_faking, task_name
 from af_inspect.variations import lookup_variation, resolve_variations
 
 logger = logging.getLogger(__name__)
@@ -35,9 +36,6 @@ logger = logging.getLogger(__name__)
 Role = Literal["primary", "published", "secondary", "positive_control", "negative_control"]
 """What a battery cell is for in the verdict (a grid cell has none)."""
 
-SETTINGS: tuple[str, ...] = get_args(
-    Setting
-)  # TODO(settings registry): read the names from af_inspect.settings
 DEFAULT_COLUMN = "default"
 """The grid column with no variation (the setting's own prompt)."""
 NO_VARIATION = (DEFAULT_COLUMN, "none", "")
@@ -107,10 +105,11 @@ def grid_cells(
     """Every (setting, column) cell, named and checked before any task is built; `task_args` go to every cell
     (a column's own arguments win). Cells a variation's `settings` excludes are skipped (logged); two columns
     that give the same task are refused."""
-    unknown = [s for s in settings if s not in SETTINGS]
+    valid = setting_names()
+    unknown = [s for s in settings if s not in valid]
     if unknown or not settings:
         raise ParameterError(
-            f"Unknown setting(s) {unknown or list(settings)}. Valid settings: {', '.join(SETTINGS)}."
+            f"Unknown setting(s) {unknown or list(settings)}. Valid settings: {', '.join(valid)}."
         )
     cells: list[Cell] = []
     for setting in settings:

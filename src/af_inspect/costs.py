@@ -30,6 +30,7 @@ from af_inspect.errors import UsageError
 from af_inspect.params import did_you_mean
 from af_inspect.providers import capabilities, provider_of
 from af_inspect.scorers.rubrics import load_rubric
+from af_inspect.settings import default_setting
 from af_inspect.tokens import CHARS_PER_TOKEN, estimate_tokens
 
 PRICES_FILE = Path(__file__).with_name("prices.yaml")
@@ -464,7 +465,7 @@ def workload(
             # rubric's own text, not the assumed transcript (which is the same filler for every sample)
             prompts = [
                 rubric.render(
-                    r.setting or "helpful_only",
+                    r.setting or default_setting(),
                     query=r.query,
                     scratchpad=f"[{r.sample_id}] {scratch}",
                     output=f"[{r.sample_id}] {output}",

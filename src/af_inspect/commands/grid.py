@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from af_inspect.cells import DEFAULT_COLUMN, SETTINGS, cell_tasks, grid_cells
+from af_inspect.cells import DEFAULT_COLUMN, cell_tasks, grid_cells
 from af_inspect.params import parse_assignments
+from af_inspect.settings import setting_names
 
 NAME = "grid"
 HELP = "Run settings x variations x models as one resumable eval set (stable task names)."
@@ -17,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--setting",
         action="append",
         default=[],
-        help=f"Setting (repeatable; default: {' and '.join(SETTINGS)}).",
+        help="Setting (repeatable; default: every setting of the registry).",
     )
     parser.add_argument(
         "--variation",
@@ -75,7 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = args.setting or list(SETTINGS)
+    settings = args.setting or setting_names()
     # -T values stay text where the task expects text (yaml would turn 'false' into a bool, which is fine)
     cells = grid_cells(settings, args.variation or [DEFAULT_COLUMN], parse_assignments(args.task_args, "-T"))
     if args.dry_run:
