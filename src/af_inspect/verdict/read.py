@@ -106,10 +106,12 @@ def query_means(log: EvalLog, score: EvalScore | None, prefix: str) -> dict[str,
         for s in log.samples or []
         if s.scores and score.name in s.scores
     ]
+    cut = params.get("cut")  # a metric that cuts a 0..1 value counts it as complied at `cut`
     by_query: dict[str, dict[str, list[float]]] = {}
-    for o in observations(scored, key=params.get("key"), cut=params.get("cut")):
+    for o in observations(scored, key=params.get("key")):
         if o.query_id is not None:
-            by_query.setdefault(o.query_id, {}).setdefault(o.tier, []).append(o.value)
+            value = o.value if cut is None else float(o.value >= cut)
+            by_query.setdefault(o.query_id, {}).setdefault(o.tier, []).append(value)
     t, u = names.TRAINING_TIER, names.UNMONITORED_TIER
     return {
         q: (sum(v[t]) / len(v[t]), sum(v[u]) / len(v[u]))
