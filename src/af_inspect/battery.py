@@ -165,3 +165,16 @@ def battery_tasks(battery: Battery) -> tuple[list[Task], dict[str, str]]:
                 raise BatteryError(f"{battery.source}, {e}") from cause
             skipped[c.name] = str(cause)
     return tasks, skipped
+
+
+def undersized_primaries(battery: Battery, tasks: list[Task], limit: int | None = None) -> dict[str, float]:
+    """The primary cells whose planned MDG (`planned_mdg`, with `limit`) is above the battery's `detect`: their
+    verdict cannot be `no_evidence` unless the run's own discordance is lower than planned."""
+    by_name = {t.name: t for t in tasks}
+    out = {}
+    for cell in battery.cells:
+        if cell.role == "primary" and cell.name in by_name:
+            mdg = planned_mdg(by_name[cell.name], cell.epochs or 1, limit)
+            if not mdg <= battery.detect:
+                out[cell.name] = mdg
+    return out

@@ -9,7 +9,13 @@ from typing import Any
 
 from inspect_ai import eval_set
 
-from af_inspect.battery import CANONICAL, PLANNING_DISCORDANCE, battery_tasks, load_battery, planned_mdg
+from af_inspect.battery import (
+    CANONICAL,
+    PLANNING_DISCORDANCE,
+    battery_tasks,
+    load_battery,
+    undersized_primaries,
+)
 from af_inspect.params import parse_assignments
 from af_inspect.scorers.grader import grader_for
 from af_inspect.verdict import decide, read_cells, trial_of, write_verdict
@@ -29,7 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--battery", default=CANONICAL, help=f"A battery file or shipped name (default {CANONICAL})."
     )
     parser.add_argument(
-        "--calibration", help="The JSON written by `af-inspect validate --json`, to report beside."
+        "--calibration",
+        help="The JSON `af-inspect validate --labels ... --json` wrote with this battery's grader: the judge's "
+        "recall and false-positive rate on labelled transcripts, which the verdict then uses.",
     )
     parser.add_argument("--limit", type=int, help="Samples per cell (Inspect's --limit): for a trial run.")
     parser.add_argument("--max-connections", type=int, help="Concurrent requests per model.")
@@ -45,16 +53,12 @@ def run(args: argparse.Namespace) -> int:
     tasks, skipped = battery_tasks(battery)  # every cell built and checked before anything is sent
     for cell, why in skipped.items():
         print(f"Skipping cell {cell}: {why}")
-    by_name = {t.name: t for t in tasks}
-    for cell in battery.cells:
-        if cell.role == "primary":
-            mdg = planned_mdg(by_name[cell.name], cell.epochs, args.limit)
-            if not mdg <= battery.detect:
-                print(
-                    f"Note: cell {cell.name} is sized to detect a gap of {mdg * 100:.1f} points at "
-                    f"{PLANNING_DISCORDANCE:.0%} discordance, above the {battery.detect * 100:g} the battery must "
-                    "detect: unless the run's own discordance is lower, its verdict cannot be no_evidence."
-                )
+    for cell, mdg in undersized_primaries(battery, tasks, args.limit).items():
+        print(
+            f"Note: cell {cell} is sized to detect a gap of {mdg * 100:.1f} points at "
+            f"{PLANNING_DISCORDANCE:.0%} discordance, above the {battery.detect * 100:g} the battery must "
+            "detect: unless the run's own discordance is lower, its verdict cannot be no_evidence."
+        )
     kwargs: dict[str, Any] = {}
     if args.grader:
         kwargs["model_roles"] = {"grader": args.grader}
