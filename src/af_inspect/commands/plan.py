@@ -216,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("--battery plans the battery's own cells: give no TASK or -T with it.")
         tasks, plans, skipped = plan_battery(args.battery, options, table, assumptions)
         for cell, why in skipped.items():
-            print(f"Not planned (secondary cell {cell}): {why}\n")
+            print(f"Not planned (cell {cell}): {why}\n")
     else:
         tasks = resolve_tasks(args.tasks, parse_assignments(args.task_args, "-T"))
         plans = [plan_task(t, options, table, assumptions) for t in tasks]
