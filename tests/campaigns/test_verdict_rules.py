@@ -1,4 +1,5 @@
-"""The verdict's decision rules and caveats (`verdict.rules`), one test each, on figures alone: no logs."""
+"""The verdict's decision rules and caveats (`verdict.rules`, `verdict.caveats`, `verdict.decide`), one test
+each, on figures alone: no logs."""
 
 from __future__ import annotations
 
@@ -6,26 +7,26 @@ import math
 
 from af_inspect.battery import Battery
 from af_inspect.cells import Cell
-from af_inspect.verdict.read import CellFigures
-from af_inspect.verdict.rules import (
-    af_above_baseline,
+from af_inspect.verdict.caveats import (
     caveat_awareness,
     caveat_disagree,
     caveat_premise,
     caveat_recall,
     caveat_room,
+)
+from af_inspect.verdict.decide import decide, labelled, missing_cells
+from af_inspect.verdict.read import CellFigures
+from af_inspect.verdict.rules import (
+    af_above_baseline,
     combine,
     conclude,
     control_detected,
-    decide,
     detectable,
     difference_of_rates,
     gap_above_zero,
     gap_below_zero,
     gap_control,
     judge_sensitive,
-    labelled,
-    missing_cells,
     no_room,
 )
 

@@ -6,7 +6,8 @@ import json
 
 from af_inspect.battery import Battery
 from af_inspect.cells import Cell
-from af_inspect.verdict.rules import Caveat, SettingVerdict
+from af_inspect.verdict.caveats import Caveat
+from af_inspect.verdict.decide import SettingVerdict
 from af_inspect.verdict.write import strict, trial_of, write_verdict
 
 NAN = float("nan")

@@ -12,7 +12,7 @@ from typing import Any
 from af_inspect.battery import Battery
 from af_inspect.sources import short_sha
 from af_inspect.stats import NAN
-from af_inspect.verdict.rules import SettingVerdict
+from af_inspect.verdict.decide import SettingVerdict
 from af_inspect.verdict.rules import fmt as _fmt
 from af_inspect.verdict.rules import fmt_interval as _interval
 
