@@ -20,6 +20,7 @@ from inspect_ai.model import GenerateConfig
 
 from af_inspect import __version__
 from af_inspect.datasets.queries import DatasetError, load_queries, paired_samples
+from af_inspect.headline import watch_headline
 from af_inspect.params import (
     ParameterError,
     as_bool,
@@ -239,6 +240,7 @@ def alignment_faking(
         allow_self_grading=allow_self_grading,
     )
 
+    watch_headline()  # the gap and AF rates printed after Inspect's display (headline.py)
     return Task(
         dataset=paired_samples(
             queries,
