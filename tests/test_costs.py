@@ -4,6 +4,10 @@ tests/commands/test_plan.py."""
 
 from __future__ import annotations
 
+import math
+import re
+from pathlib import Path
+
 import pytest
 from inspect_ai import task_with
 
@@ -29,7 +33,10 @@ def test_packaged_price_table_is_consistent(table):
     assert opus.output > opus.input and gpt.output > gpt.input
     assert not opus.num_choices and gpt.num_choices
     for p in table.models.values():
-        assert p.source.startswith("http") and 0 < p.batch_discount < 1
+        assert p.source.startswith("http") and 0 <= p.batch_discount < 1 and p.as_of
+        # a cache hit never costs more than a miss; an Anthropic-style write costs at least a miss
+        assert p.cache_read <= p.input <= p.cache_write or p.cache_style == "automatic"
+        assert p.cache_read <= p.input and (p.batch_discount > 0 or p.provider == "deepseek")  # no batch API
     assert table.as_of
     assert table.find("anthropic/claude-3-opus-20240229") is opus
     assert table.find("openai/gpt-4o-2024-08-06") is gpt
@@ -274,6 +281,60 @@ def test_price_table_lookup_is_exact_or_a_listed_alias(table):
     assert table.lookup("claude-3-opus-20240229")[0] is table.models["claude-3-opus"]  # provider optional
     price, note = table.lookup("openai/gpt-4o-mini", "--grader")
     assert price is table.models["gpt-4o-mini"] and "priced as openai/gpt-4o-mini-2024-07-18" in note
-    with pytest.raises(costs.PriceTableError, match="Did you mean 'openai/gpt-4.1'"):
-        table.lookup("openai/gpt-4.2")
+    price, note = table.lookup("openai/gpt-4.2")
+    assert not price.priced and "Did you mean 'openai/gpt-4.1'" in note and "--prices FILE" in note
     assert table.find("openai/gpt-4o-2024-11-20") is None  # another snapshot is not guessed to cost the same
+
+
+@pytest.mark.parametrize(
+    "model,suggested",
+    [
+        ("anthropic/claude-opus-4-0", "anthropic/claude-opus-4"),  # an Opus, not a Haiku or Sonnet
+        ("anthropic/claude-haiku-3-5", "anthropic/claude-haiku-4-5"),
+        ("openai/o4-mini", "openai/o3"),  # OpenAI's reasoning family, not gpt-4o
+        ("google/gemini-2.5-flash", "google/gemini-2.5-pro"),
+        ("openai-api/deepseek/deepseek-chat", "openai-api/deepseek/deepseek-reasoner"),
+    ],
+)
+def test_did_you_mean_prefers_the_same_provider_and_family(table, model, suggested):
+    price, note = table.lookup(model)
+    assert not price.priced and f"Did you mean '{suggested}" in note, note
+
+
+def test_a_model_of_an_unknown_family_gets_no_suggestion(table):
+    assert "Did you mean" not in table.lookup("mistral/mistral-large-latest")[1]
+
+
+def test_an_unpriced_model_costs_nothing_computed(table):
+    price, _ = table.lookup("openai/gpt-5")
+    group = costs.RequestGroup(
+        role="model",
+        purpose="model",
+        requests=10,
+        input_tokens=30_000,
+        output_tokens=8_000,
+        prefix_tokens=2_500,
+    )
+    cost = costs.price_group(group, price, prompt_cache=True, batch=False)
+    assert math.isnan(cost.total) and costs.fmt_usd(cost.total) == ""
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+PLACEHOLDER = re.compile(r"[A-Z]{2,}|\.\.\.|^[A-Z]$")
+"""`--model MODEL`, `--grader G`, `hf/PATH/TO/MODEL`, `...`: a name to fill in, not a model."""
+
+
+def readme_models() -> set[str]:
+    """Every model named by a command in the README's code blocks (`--model`, `--grader`, `grader=`)."""
+    blocks = "\n".join(
+        re.findall(r"```(?:bash|sh|console)?\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    )
+    names = re.findall(r"(?:--model|--grader|--model-role grader=)[ =]([\w./:-]+)", blocks)
+    return {n for n in names if "/" in n and not PLACEHOLDER.search(n) and not n.endswith("/")}
+
+
+def test_plan_prices_every_model_the_readmes_commands_name(table):
+    models = readme_models()
+    assert {"openai/o3", "google/gemini-2.5-pro", "anthropic/claude-sonnet-4-5"} <= models, models
+    unpriced = {m: table.lookup(m)[1] for m in models if not table.lookup(m)[0].priced}
+    assert not unpriced, unpriced

@@ -14,8 +14,10 @@ complies) comes from the `assumptions` in `prices.yaml`, printed with every esti
 from __future__ import annotations
 
 import asyncio
+import difflib
 import math
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -27,7 +29,6 @@ from inspect_ai.model import ChatMessage, ChatMessageUser, ModelName
 from inspect_ai.solver import TaskState
 
 from af_inspect.errors import UsageError
-from af_inspect.params import did_you_mean
 from af_inspect.providers import capabilities, provider_of
 from af_inspect.scorers.rubrics import load_rubric
 from af_inspect.tokens import CHARS_PER_TOKEN, estimate_tokens
@@ -65,8 +66,14 @@ class Price:
     as_of: str = ""
     """When the prices were read off `source` (default: the table's `as_of`)."""
 
+    @property
+    def priced(self) -> bool:
+        """False for a model the table does not price (its prices are NaN: costs come out empty)."""
+        return not math.isnan(self.input)
+
 
 LOCAL_PRICE_ID = "local ($0)"
+UNPRICED_ID = "unpriced"
 
 
 @dataclass(frozen=True)
@@ -119,11 +126,12 @@ class PriceTable:
         )
 
     def lookup(self, model: str, option: str = "--model") -> tuple[Price, str]:
-        """The price for `model` and a note saying how it was matched; a `PriceTableError` if it has none.
+        """The price for `model` and a note saying how it was matched.
 
         Never a guess: an exact name, an alias listed in the table (the note names the dated entry it stands
-        for), or a local provider (`providers.py`: `local`, priced at $0). Anything else fails, naming the models
-        the table knows, so a budget is never computed at another model's prices.
+        for), or a local provider (`providers.py`: `local`, priced at $0). Any other model is planned in
+        requests and tokens with NaN prices (an empty cost column), never at another model's prices; the note
+        names the closest priced model and how to add one.
         """
         price = self.find(model)
         if price is not None:
@@ -141,12 +149,52 @@ class PriceTable:
                 num_choices=False, source="runs locally: no per-token price", as_of="",
             )  # fmt: skip
             return local, f"{option} {model} runs locally ({provider}/): priced at $0."
-        raise PriceTableError(
-            f"Cannot price {option} {model!r}: it is not in the price table {self.source}."
-            + did_you_mean(model, self.names())
-            + f" Priced models: {self.listing()}. Name one of these, or copy the table, add an entry "
-            "for the model (prices as published) and pass it with --prices FILE."
+        nan = math.nan
+        unpriced = Price(
+            id=UNPRICED_ID, model=model, provider=provider, input=nan, output=nan, cache_read=nan,
+            cache_write=nan, cache_style="automatic", min_cache_tokens=0, batch_discount=0.0,
+            num_choices=capabilities(provider).num_choices, source="not in the price table", as_of="",
+        )  # fmt: skip
+        close = closest_priced(model, self.names())
+        return unpriced, (
+            f"{option} {model} is not in the price table {self.source}: planned in requests and tokens, "
+            "its cost left empty."
+            + (f" Did you mean {close!r}?" if close else "")
+            + " To price it, copy the table, add an entry for the model (prices as published, with their "
+            "source) and pass it with --prices FILE."
         )
+
+
+def _family(name: str) -> tuple[str, str, set[str]]:
+    """(provider, family, words) of a model name: the family is the letters its name starts with, the words
+    every alphabetic part: `anthropic/claude-opus-4-1` -> (anthropic, claude, {claude, opus});
+    `openai/o4-mini` -> (openai, o, {o, mini}); `openai/gpt-4o` -> (openai, gpt, {gpt, o})."""
+    bare = name.split("/")[-1].lower()
+    lead = re.match(r"[a-z]*", bare)
+    return provider_of(name), lead.group(0) if lead else "", {w for w in re.split(r"[^a-z]+", bare) if w}
+
+
+def closest_priced(model: str, names: list[str]) -> str | None:
+    """The priced name to suggest for an unpriced model: the same provider first, then the same family
+    (`o4-mini` -> `o3`, not `gpt-4o-mini`), then the most words in common (`claude-opus-4-0` -> an Opus, not
+    a Haiku), then spelling; None when nothing shares the provider or the family."""
+    provider, family, words = _family(model)
+    bare = model.split("/")[-1].lower()
+
+    def rank(name: str) -> tuple[int, int, int, float]:
+        p, f, w = _family(name)
+        return (
+            int(bool(provider) and p == provider),
+            int(bool(family) and f == family),
+            len(words & w),
+            difflib.SequenceMatcher(None, bare, name.split("/")[-1]).ratio(),
+        )
+
+    best = max(names, key=rank, default=None)
+    if best is None:
+        return None
+    same_provider, same_family, _, _ = rank(best)
+    return best if same_provider or same_family else None
 
 
 _PRICE_FIELDS = {f.name for f in fields(Price)} - {"id", "aliases", "as_of"}
@@ -646,6 +694,7 @@ def lever_table(
 
 
 def fmt_usd(x: float) -> str:
+    """`$1.23`; '' for NaN (a model the table does not price: the cost column is left empty)."""
     if math.isnan(x):
-        return "n/a"
+        return ""
     return f"${x:,.2f}" if x >= 0.995 else f"${x:,.3f}"
