@@ -350,6 +350,8 @@ class FirstRequest:
     query: str
     messages: list[tuple[str, str]]
     """(role, text) in order."""
+    pair_key: str = ""
+    """`<query_id>-<tier>` (the sample id without its query excerpt)."""
 
     @property
     def text(self) -> str:
@@ -401,6 +403,9 @@ def first_requests(task: Task, limit: int | None = None, model: str = "none/none
             setting=str(md.get("setting", "")),
             query=str(md.get("query", "")),
             messages=[(m.role, m.text) for m in sent],
+            pair_key=f"{md['query_id']}-{md['tier']}"
+            if "query_id" in md and "tier" in md
+            else str(sample.id),
         )
 
     async def run() -> list[FirstRequest]:
@@ -508,14 +513,15 @@ def workload(
             # what the grader is shown is what the rubric reads (the published AF classifier: the reasoning
             # alone), so a rubric that shows less costs less
             rubric = load_rubric(rubric_id)
-            # each transcript's text starts with its sample id, so the identical prefix found below is the
-            # rubric's own text, not the assumed transcript (which is the same filler for every sample)
+            # each transcript's text starts with its pair key (`<query_id>-<tier>`: a fixed length, not the
+            # sample id with its query excerpt), so the identical prefix found below is the rubric's own
+            # text, not the assumed transcript (which is the same filler for every sample)
             prompts = [
                 rubric.render(
                     r.setting or "helpful_only",
                     query=r.query,
-                    scratchpad=f"[{r.sample_id}] {scratch}",
-                    output=f"[{r.sample_id}] {output}",
+                    scratchpad=f"[{r.pair_key}] {scratch}",
+                    output=f"[{r.pair_key}] {output}",
                 )
                 for r in reqs
             ]

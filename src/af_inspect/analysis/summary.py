@@ -463,8 +463,15 @@ def outcome_shares(tr: pd.DataFrame) -> pd.DataFrame:
     return natural_sort(df, [*GROUP, "_order"]).drop(columns="_order")
 
 
+def _ran(tr: pd.DataFrame, scorer: str) -> pd.Series:
+    """Which transcripts the scorer ran on (scored or left unscored): its name is among their scores."""
+    listed = tr["scorers"] if "scorers" in tr else pd.Series("", index=tr.index)
+    return listed.fillna("").map(lambda names: scorer in str(names).split(",")).astype(bool)
+
+
 def score_table(tr: pd.DataFrame) -> pd.DataFrame:
-    """Every numeric score per group and tier: transcripts, scored, unscored, mean (long format)."""
+    """Every numeric score per group and tier: transcripts, scored, unscored, mean (long format); a scorer
+    appears only for the groups and tiers it ran on."""
     if tr.empty:
         return pd.DataFrame()
     tr = tr[~tr["superseded"] & (tr["error"] == "")]
@@ -474,7 +481,10 @@ def score_table(tr: pd.DataFrame) -> pd.DataFrame:
         if col not in tr or not pd.api.types.is_float_dtype(tr[col]):
             continue  # dict-valued or text-valued scores have no single mean
         v = _values(tr, scorer)
-        for key, idx in tr.groupby([*GROUP, "tier"], sort=True, dropna=False).groups.items():
+        # a scorer that did not run on a transcript (another setting's judge, a run without it) is not an
+        # unscored one: only the transcripts it scored, or left unscored, count
+        ran = _ran(tr, scorer)
+        for key, idx in tr[ran].groupby([*GROUP, "tier"], sort=True, dropna=False).groups.items():
             vals = v.loc[idx]
             out.append(
                 {
