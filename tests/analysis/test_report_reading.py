@@ -98,12 +98,14 @@ def test_the_verdict_lists_the_cells_it_could_not_run():
                 "reasons": ["gap above 0"],
                 "figures": {
                     "headline": {},
-                    "skipped": {"helpful_only_published": "Could not fetch it. Offline."},
+                    "skipped": {
+                        "helpful_only_published": "Could not fetch it from https://x.org/a.txt (DNS). Offline."
+                    },
                 },
             },
             {"setting": "animal_welfare", "verdict": "inconclusive", "reasons": ["small"], "figures": {}},
         ]
     }
     table = verdict_table(verdict).set_index("setting")
-    assert table.loc["helpful_only", "cells not run"] == "helpful_only_published (Could not fetch it)"
+    assert table.loc["helpful_only", "cells not run"] == "helpful_only_published (Could not fetch it (DNS))"
     assert table.loc["animal_welfare", "cells not run"] == "none"

@@ -58,11 +58,12 @@ def table_html(
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
-_NUMERIC = re.compile(r"^(—|[+\-<]?\d[\d.]*(%|/\d+)?( \(.*\)| \[.*\])?( / .*)?)$")
+_NUMERIC = re.compile(r"^(—|[+\-<]?\d[\d.]*(%|/\d+)?( \[.*\])?( \(.*\))?( / .*)?)$")
 
 
 def _numeric_text(s: str) -> bool:
-    """Cells that read as numbers (12.5%, 9/24 (38%), +4.0 [-1.2, +9.0], —) are right-aligned."""
+    """Cells that read as numbers (12.5%, 9/24 (38%), +4.0 [-1.2, +9.0], 4.0% [1.2%, 9.0%] (n=10), —) are
+    right-aligned and kept on one line (a wrapped interval made every summary row four lines high)."""
     return bool(_NUMERIC.match(s.strip()))
 
 

@@ -413,7 +413,13 @@ def _skipped(skipped: dict[str, str] | list[str] | None) -> str:
     if not skipped:
         return "none"
     items = skipped.items() if isinstance(skipped, dict) else ((c, "") for c in skipped)
-    return "; ".join(f"{cell} ({why.split('. ')[0]})" if why else cell for cell, why in items)
+    return "; ".join(f"{cell} ({_short(why)})" if why else cell for cell, why in items)
+
+
+def _short(why: str) -> str:
+    """A reason's first sentence without addresses (verdict.md and verdict.json keep it whole)."""
+    first = re.sub(r"\s*(\bfrom\s+)?\bhttps?://\S+", "", why.split(". ")[0]).strip()
+    return first if len(first) <= 100 else first[:99] + "…"
 
 
 def verdict_table_markdown(verdict: dict) -> str:
