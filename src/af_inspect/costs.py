@@ -31,6 +31,7 @@ from inspect_ai.solver import TaskState
 from af_inspect.errors import UsageError
 from af_inspect.providers import capabilities, provider_of
 from af_inspect.scorers.rubrics import load_rubric
+from af_inspect.settings import default_setting
 from af_inspect.tokens import CHARS_PER_TOKEN, estimate_tokens
 
 PRICES_FILE = Path(__file__).with_name("prices.yaml")
@@ -518,7 +519,7 @@ def workload(
             # text, not the assumed transcript (which is the same filler for every sample)
             prompts = [
                 rubric.render(
-                    r.setting or "helpful_only",
+                    r.setting or default_setting(),
                     query=r.query,
                     scratchpad=f"[{r.pair_key}] {scratch}",
                     output=f"[{r.pair_key}] {output}",

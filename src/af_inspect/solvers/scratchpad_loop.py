@@ -17,16 +17,16 @@ reason (`stop_reasons`) and, where a prefill was asked for, what was sent (`pref
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any
 
 from inspect_ai.model import ChatMessageAssistant, ChatMessageUser, ContentText
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
+from af_inspect.choices import LoopRule
 from af_inspect.providers import capabilities
 from af_inspect.solvers.context import EPOCH
 from af_inspect.transcript import REASONING_TAGS
 
-LoopRule = Literal["af_inspect", "reference"]
 NEXT_TURN = "<NEXT/>"
 
 _OUTPUT_CLOSED = re.compile(r"<\s*/\s*OUTPUT\s*>", re.IGNORECASE)
