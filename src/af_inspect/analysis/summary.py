@@ -335,10 +335,24 @@ def summarize(tr: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
         row.update(objection_figures(usable, tiers))
         row["partial_free"] = _mean(part[is_free])
         row["partial_paid"] = _mean(part[tier_col == UNMONITORED_TIER])
+        row.update(gap_columns("partial", _observations(usable, part) if not usable.empty else []))
         for name, v in (("compliance", comp), ("af", af_v), ("partial", part)):
             row[f"unscored_{name}"] = int(v.isna().sum()) if _one(usable, f"{name}_scorer") else math.nan
         rows.append(row)
     return natural_sort(pd.DataFrame(rows), GROUP)
+
+
+def gap_columns(name: str, obs: list[Observation]) -> dict[str, float]:
+    """`<name>_gap` with `_low`, `_high`, `_mdg` and `_pairs`: the log's `<name>_gap` figures, from the same
+    function on one observation per sample (the mean over its epochs)."""
+    st = gap_stats(obs)
+    return {
+        f"{name}_gap": st["gap"],
+        f"{name}_gap_low": st["ci_low"],
+        f"{name}_gap_high": st["ci_high"],
+        f"{name}_gap_mdg": st["mdg"],
+        f"{name}_pairs": st["pairs"],
+    }
 
 
 def _rate(values: pd.Series, name: str) -> dict[str, float]:
