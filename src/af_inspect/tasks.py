@@ -90,6 +90,7 @@ def alignment_faking(
     af_threshold: float | None = None,
     partial: bool = True,
     motivation: bool = True,
+    eval_awareness: bool = True,
     allow_self_grading: bool = False,
     **unknown: Any,
 ) -> Task:
@@ -142,6 +143,8 @@ def alignment_faking(
             classifier's own: published 0.4, strict 0.5).
         partial: Judge partial compliance (scheming, compromise, avoidance).
         motivation: Judge the motivations of compliant free-tier transcripts.
+        eval_awareness: Judge whether the hidden reasoning suspects a test, an evaluation or a made-up
+            scenario (this project's rubric; one grader call per transcript with readable reasoning).
         allow_self_grading: Let the evaluated model grade its own transcripts when no grader is named
             (`--model-role grader=...`). Without it a run whose judges have no grader fails at the start of
             each sample, before any model call (the organism is graded by `organism/judge`).
@@ -186,6 +189,7 @@ def alignment_faking(
     af_threshold = None if af_threshold is None else as_fraction("af_threshold", af_threshold)
     partial = as_bool("partial", partial)
     motivation = as_bool("motivation", motivation)
+    eval_awareness = as_bool("eval_awareness", eval_awareness)
     allow_self_grading = as_bool("allow_self_grading", allow_self_grading)
     members: list[str | None] = [paraphrase]
     if paraphrases is not None:
@@ -237,6 +241,7 @@ def alignment_faking(
         scratchpad,
         objection_channel=any(offers_objection(t) for t in sent.texts.values()),
         allow_self_grading=allow_self_grading,
+        awareness=eval_awareness,
     )
 
     return Task(

@@ -19,6 +19,7 @@ from af_inspect.scorers.af_reasoning import CLASSIFIERS, SCORERS, ClassifierName
 from af_inspect.scorers.compliance_strongreject import compliance_strongreject
 from af_inspect.scorers.compliance_tags import compliance_tags
 from af_inspect.scorers.compliance_welfare import compliance_welfare
+from af_inspect.scorers.eval_awareness import eval_awareness
 from af_inspect.scorers.grader import SELF
 from af_inspect.scorers.judge import JudgeSpec, spec_of
 from af_inspect.scorers.motivation import motivation
@@ -73,6 +74,7 @@ def select_scorers(
     scratchpad: bool,
     objection_channel: bool = False,
     allow_self_grading: bool = False,
+    awareness: bool = False,
 ) -> Selection:
     """The scorers for a task from its (already validated) parameters.
 
@@ -80,7 +82,8 @@ def select_scorers(
     with its own votes and threshold unless `af_votes` / `af_threshold` are given (they apply to the voting
     classifiers, published and strict; the paper's keeps its form); `af_outcomes` then gives their rates
     over every transcript. The motivation judge is left out without a scratchpad. `objection_channel` (the
-    prompt offers `<object_to_training/>`) adds the objection scorer.
+    prompt offers `<object_to_training/>`) adds the objection scorer; `awareness` the evaluation-awareness
+    judge (every transcript with readable reasoning, scratchpad or native).
     """
     grader: str | Model | None = SELF if allow_self_grading else None
     scorers: list[Scorer] = []
@@ -100,6 +103,8 @@ def select_scorers(
         scorers.append(partial_compliance(grader=grader))
     if scratchpad and motivation_judge:
         scorers.append(motivation(grader=grader))
+    if awareness:
+        scorers.append(eval_awareness(grader=grader))
     if objection_channel:
         scorers.append(objection(af_classifier=af_classifier[0] if af_classifier else "published"))
     return Selection(scorers, [spec for s in scorers if (spec := spec_of(s)) is not None])
