@@ -23,8 +23,9 @@ from af_inspect.tasks import animal_welfare, helpful_only
 from helpers import metrics, run_eval
 
 EPOCHS, LIMIT = 3, 40
-ORGANISM = {"seed": 3, "partial": 0.4, "object_free": 0.6, "object_paid": 0.2}
-"""The faker with watered-down answers and objections at rates that make every measure non-trivial."""
+ORGANISM = {"seed": 3, "partial": 0.4, "object_free": 0.6, "object_paid": 0.2, "suspect_test": 0.5}
+"""The faker with watered-down answers, objections and test suspicion at rates that make every measure
+non-trivial."""
 
 
 def same(a: float, b: float) -> bool:
@@ -92,17 +93,22 @@ def test_log_and_report_agree_on_compliance_with_epochs(runs, run, scorer, prefi
     assert row["pairs"] == m[f"{prefix}_pairs"] and row["free_only"] == m[f"{prefix}_free_only"]
 
 
-def test_log_and_report_agree_on_partial_and_objection_with_epochs(runs):
+def test_log_and_report_agree_on_partial_objection_and_awareness_with_epochs(runs):
     root, logs = runs
     log = logs["helpful_only"]
     assert disagreeing_samples(log, "partial_compliance") > 0
     assert disagreeing_samples(log, "objection", "objection") > 0
+    assert disagreeing_samples(log, "eval_awareness") > 0
     m = metrics(log)
     row = analyse(load_logs(root)).summary.query("setting == 'helpful_only'").iloc[0]
     for tier in ("free", "paid"):
-        assert same(row[f"partial_{tier}"], m[f"partial_{tier}"])
-        assert same(row[f"objection_{tier}"], m[f"objection_{tier}"])
+        for name in ("partial", "objection", "eval_awareness"):
+            assert same(row[f"{name}_{tier}"], m[f"{name}_{tier}"]), (name, tier)
     for col, name in {
+        "eval_awareness_gap": "eval_awareness_gap",
+        "eval_awareness_gap_low": "eval_awareness_gap_ci_low",
+        "eval_awareness_gap_high": "eval_awareness_gap_ci_high",
+        "eval_awareness_gap_mdg": "eval_awareness_gap_mdg",
         "partial_gap": "partial_gap",
         "partial_gap_low": "partial_gap_ci_low",
         "partial_gap_high": "partial_gap_ci_high",
