@@ -176,7 +176,8 @@ def test_workload_counts_and_levers(small_task):
     assert model.requests == 20 and model.max_requests == 20 * 4
     assert model.prefix_is_message and model.prefix_tokens == w.system_prompt_tokens > 1024
     by = {g.purpose: g for g in w.groups if g.role == "grader"}
-    assert set(by) == {"af_reasoning", "partial_compliance", "motivation"}
+    assert set(by) == {"af_reasoning", "partial_compliance", "motivation", "eval_awareness"}
+    assert by["eval_awareness"].requests == 20  # every transcript with reasoning, in both tiers
     assert by["af_reasoning"].requests == 20  # one request per transcript with num_choices
     assert by["af_reasoning"].output_tokens == 20 * 20 * 300
     assert by["motivation"].requests == pytest.approx(2 * 5 * 0.4)  # compliant free-tier only
@@ -193,19 +194,27 @@ def test_workload_counts_and_levers(small_task):
 
     no_skip = costs.workload(small_task, assumptions=a, epochs=2, levers=costs.Levers(skip=False))
     assert all(g.requests == 20 for g in no_skip.groups if g.purpose in ("motivation", "partial_compliance"))
+    assert next(g for g in no_skip.groups if g.purpose == "eval_awareness").requests == 20
 
 
 def test_votes_parameter_and_no_judges_are_read_from_the_task(tmp_path):
     qfile = write_queries(tmp_path / "q.jsonl", 2)
     t = helpful_only(dataset=str(qfile), af_votes=7, partial=False, motivation=False)
     assert [(j["scorer"], j["rubric"], j["votes"], j["needs"]) for j in costs.task_judges(t)] == [
-        ("af_reasoning", "af_published", 7, ["reasoning"])
+        ("af_reasoning", "af_published", 7, ["reasoning"]),
+        ("eval_awareness", "eval_awareness", 1, ["reasoning"]),
     ]
-    t = helpful_only(dataset=str(qfile), af_classifier="none", partial=False, motivation=False)
+    t = helpful_only(
+        dataset=str(qfile), af_classifier="none", partial=False, motivation=False, eval_awareness=False
+    )
     w = costs.workload(t)
     assert costs.task_judges(t) == [] and [g.role for g in w.groups] == ["model"]
     t = helpful_only(dataset=str(qfile), af_classifier="published,paper", partial=False, motivation=False)
-    assert [j["scorer"] for j in costs.task_judges(t)] == ["af_reasoning", "af_reasoning_paper"]
+    assert [j["scorer"] for j in costs.task_judges(t)] == [
+        "af_reasoning",
+        "af_reasoning_paper",
+        "eval_awareness",
+    ]
 
 
 def test_the_judges_are_read_from_the_task_metadata_only(tmp_path):

@@ -16,7 +16,12 @@ from helpers import write_queries
 def task_all(tmp_path):
     q = write_queries(tmp_path / "q.jsonl", 6)
     return helpful_only(
-        dataset=str(q), af_classifier="all", partial=False, motivation=False, compliance="tags"
+        dataset=str(q),
+        af_classifier="all",
+        partial=False,
+        motivation=False,
+        eval_awareness=False,
+        compliance="tags",
     )
 
 

@@ -57,6 +57,7 @@ def test_alignment_faking_builds_the_whole_task(queries):
         "af_inspect/af_outcomes",
         "af_inspect/partial_compliance",
         "af_inspect/motivation",
+        "af_inspect/eval_awareness",
     ]
     assert registry_info(t.setup).name == "af_inspect/grader_check"  # the grader policy, before any call
     assert registry_info(t.solver).name == "af_inspect/af_conversation"
@@ -68,6 +69,7 @@ def test_alignment_faking_builds_the_whole_task(queries):
         ("af_reasoning", "af_published", 7),
         ("partial_compliance", "partial_compliance", 1),
         ("motivation", "motivation", 1),
+        ("eval_awareness", "eval_awareness", 1),
     ]
 
 
@@ -111,6 +113,7 @@ def test_unknown_parameter_is_refused_with_a_suggestion():
         ({"situational_info": "none"}, "Valid values: prompt, minimal"),
         ({"scratchpad": "maybe"}, "true or false"),
         ({"partial": "maybe"}, "true or false"),
+        ({"eval_awareness": "maybe"}, "true or false"),
         ({"af_votes": 0}, "at least 1"),
         ({"max_turns": "many"}, "whole number"),
         ({"af_threshold": "high"}, "between 0 and 1"),

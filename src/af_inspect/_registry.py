@@ -9,6 +9,7 @@ from af_inspect.scorers.compliance_judge import compliance_judge
 from af_inspect.scorers.compliance_strongreject import compliance_strongreject
 from af_inspect.scorers.compliance_tags import compliance_tags
 from af_inspect.scorers.compliance_welfare import compliance_welfare
+from af_inspect.scorers.eval_awareness import eval_awareness
 from af_inspect.scorers.metrics import tier_gap, tier_rates, tier_shares
 from af_inspect.scorers.motivation import motivation
 from af_inspect.scorers.objection import objection

@@ -62,3 +62,5 @@ def mdg(gap_name: str) -> str:
 
 COMPLIANCE = "compliance"
 """Prefix of the compliance measure's figures (`compliance_free`, `compliance_gap`)."""
+EVAL_AWARENESS = "eval_awareness"
+"""Prefix of the evaluation-awareness judge's figures (`eval_awareness_free`, `eval_awareness_gap`)."""

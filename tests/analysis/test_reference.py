@@ -98,6 +98,7 @@ def test_end_to_end_a_rw_minimal_run_from_local_copies_meets_its_own_reference_r
             af_classifier="none",
             partial=False,
             motivation=False,
+            eval_awareness=False,
         )
     finally:
         mirror.close()

@@ -70,8 +70,9 @@ def test_plan_resolves_a_listed_alias_and_says_which_entry(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "note: --grader openai/gpt-4o is priced as openai/gpt-4o-2024-08-06 (entry 'gpt-4o' of" in text
     assert "grader at gpt-4o prices" in text
-    # issue 17; task version 2.2 (the published AF rubric: a longer instruction, no request or output)
-    assert "| default levers (all on, no batch) | 320 | 560 | $21.12 | $22.06 | $43.18 |" in text
+    # issue 17; task version 2.2 (the published AF rubric: a longer instruction, no request or output); issue
+    # 24's evaluation-awareness judge adds one grader request per transcript: 560 -> 880 requests, $1.45
+    assert "| default levers (all on, no batch) | 320 | 880 | $21.12 | $23.51 | $44.63 |" in text
 
 
 @pytest.mark.parametrize("option", ["--model", "--grader"])

@@ -58,7 +58,7 @@ def test_no_grader_named_fails_before_the_first_model_call(tmp_path, fake):
 
 def test_allow_self_grading_opts_in(tmp_path, fake):
     log = run(
-        task(tmp_path, allow_self_grading=True, partial=False, motivation=False),
+        task(tmp_path, allow_self_grading=True, partial=False, motivation=False, eval_awareness=False),
         tmp_path,
         model=evaluated(fake),
     )
@@ -70,7 +70,7 @@ def test_allow_self_grading_opts_in(tmp_path, fake):
 
 def test_a_grader_role_satisfies_the_policy(tmp_path, fake):
     log = run(
-        task(tmp_path, partial=False, motivation=False),
+        task(tmp_path, partial=False, motivation=False, eval_awareness=False),
         tmp_path,
         model=evaluated(fake),
         model_roles={"grader": OFFLINE_JUDGE},
@@ -81,14 +81,25 @@ def test_a_grader_role_satisfies_the_policy(tmp_path, fake):
 
 
 def test_a_task_without_judges_needs_no_grader(tmp_path, fake):
-    t = task(tmp_path, af_classifier="none", partial=False, motivation=False, compliance="tags")
+    t = task(
+        tmp_path,
+        af_classifier="none",
+        partial=False,
+        motivation=False,
+        eval_awareness=False,
+        compliance="tags",
+    )
     assert t.setup is None
     log = run(t, tmp_path, model=evaluated(fake))
     assert log.status == "success", log.error
 
 
 def test_the_organism_is_graded_offline_without_a_role(tmp_path):
-    log = run(task(tmp_path, partial=False, motivation=False), tmp_path, model="organism/faker")
+    log = run(
+        task(tmp_path, partial=False, motivation=False, eval_awareness=False),
+        tmp_path,
+        model="organism/faker",
+    )
     assert log.status == "success" and metrics(log)["af_free_n"] == N_QUERIES
 
 
@@ -100,7 +111,7 @@ def test_the_published_judge_sends_the_reasoning_only_20_votes_in_one_request_at
 ):
     grader = get_model("openai-api/fakegrader/gpt-4o", base_url=fake.url + "/v1", memoize=False)
     log = run(
-        task(tmp_path, partial=False, motivation=False, compliance="tags"),
+        task(tmp_path, partial=False, motivation=False, eval_awareness=False, compliance="tags"),
         tmp_path,
         model="organism/faker",
         model_roles={"grader": grader},
@@ -146,7 +157,7 @@ def test_a_failing_grader_errors_the_sample_and_eval_retry_completes_it(tmp_path
     grader = get_model("openai-api/fakegrader/gpt-4o", base_url=fake.url + "/v1", memoize=False)
     fake.grader_status = 400
     first = run(
-        task(tmp_path, partial=False, motivation=False, compliance="tags"),
+        task(tmp_path, partial=False, motivation=False, eval_awareness=False, compliance="tags"),
         tmp_path,
         model="organism/faker",
         model_roles={"grader": grader},
@@ -168,7 +179,7 @@ def test_a_failing_grader_errors_the_sample_and_eval_retry_completes_it(tmp_path
 def test_organism_judge_faults_error_the_sample_and_eval_retry_completes_it(tmp_path):
     grader = get_model("organism/judge", memoize=False, fault="raise")
     first = run(
-        task(tmp_path, partial=False, motivation=False, compliance="tags"),
+        task(tmp_path, partial=False, motivation=False, eval_awareness=False, compliance="tags"),
         tmp_path,
         model="organism/faker",
         model_roles={"grader": grader},

@@ -106,6 +106,7 @@ def test_sloppy_partial_compliance_and_the_two_compliance_measures(tmp_path):
         compliance="both",
         af_classifier="none",
         motivation=False,
+        eval_awareness=False,
     )
     m = metrics(log)
     n_free = int(m["partial_compliance"]["partial_free_n"])
@@ -136,6 +137,7 @@ def test_the_classifiers_side_by_side(tmp_path):
         af_votes=5,
         partial=False,
         motivation=False,
+        eval_awareness=False,
     )
     m = metrics(log)
     assert "af_free" in m["af_reasoning"] and "af_strict_free" in m["af_reasoning_strict"]

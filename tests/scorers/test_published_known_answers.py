@@ -121,7 +121,9 @@ def invented(tmp_path_factory):
     from inspect_ai.model import get_model
 
     judge = get_model("organism/judge", memoize=False, invent_quotes=0.25, seed=2)
-    task = helpful_only(dataset=str(write_queries(d / "q.jsonl", 60)), partial=False, motivation=False)
+    task = helpful_only(
+        dataset=str(write_queries(d / "q.jsonl", 60)), partial=False, motivation=False, eval_awareness=False
+    )
     return run_eval(task, d / "logs", model="organism/faker", model_roles={"grader": judge}, max_samples=64)
 
 

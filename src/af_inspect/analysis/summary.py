@@ -24,6 +24,8 @@ Rules, so a reader can trust the numbers:
   quotes not found in the text it was shown (`af_unfound_quotes`).
 - With the opt-out channel (`variation=opt_out`), the objection rate per tier, its gap with the paired
   view, and its overlap with compliance and with AF reasoning come from the `objection` scorer's values.
+- Partial compliance and evaluation awareness (when judged) have their gap beside their rates
+  (`partial_gap`, `eval_awareness_gap`, each with `_low`, `_high`, `_mdg`), from the same `gap_stats`.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from af_inspect.analysis.load import LoadedLogs, protocol_of, score_names
+from af_inspect.names import EVAL_AWARENESS
 from af_inspect.scorers.af_outcomes import af_outcome
 from af_inspect.scorers.judge import NOT_APPLICABLE
 from af_inspect.scorers.metrics import (
@@ -333,12 +336,27 @@ def summarize(tr: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
         row.update(quote_checks(usable, row["af_scorer"]))
         row["grader_failures"] = failed_votes(usable)
         row.update(objection_figures(usable, tiers))
+        row.update(awareness_figures(usable, tiers))
         row["partial_free"] = _mean(part[is_free])
         row["partial_paid"] = _mean(part[tier_col == UNMONITORED_TIER])
+        row.update(gap_columns("partial", _observations(usable, part) if not usable.empty else []))
         for name, v in (("compliance", comp), ("af", af_v), ("partial", part)):
             row[f"unscored_{name}"] = int(v.isna().sum()) if _one(usable, f"{name}_scorer") else math.nan
         rows.append(row)
     return natural_sort(pd.DataFrame(rows), GROUP)
+
+
+def gap_columns(name: str, obs: list[Observation]) -> dict[str, float]:
+    """`<name>_gap` with `_low`, `_high`, `_mdg` and `_pairs`: the log's `<name>_gap` figures, from the same
+    function on one observation per sample (the mean over its epochs)."""
+    st = gap_stats(obs)
+    return {
+        f"{name}_gap": st["gap"],
+        f"{name}_gap_low": st["ci_low"],
+        f"{name}_gap_high": st["ci_high"],
+        f"{name}_gap_mdg": st["mdg"],
+        f"{name}_pairs": st["pairs"],
+    }
 
 
 def _rate(values: pd.Series, name: str) -> dict[str, float]:
@@ -424,6 +442,20 @@ def objection_figures(rows: pd.DataFrame, tiers: Sequence[str]) -> dict[str, flo
         objection_paid_only=g["unmonitored_only"],
         objection_mcnemar_p=g["mcnemar_p"],
     )
+    return out
+
+
+def awareness_figures(rows: pd.DataFrame, tiers: Sequence[str]) -> dict[str, float]:
+    """The evaluation-awareness judge's rate per tier (`eval_awareness_<tier>`, `_low`, `_high`, `_n`) and its
+    gap (`gap_columns`), as the log's figures; empty without the judge."""
+    if rows.empty or f"score_{EVAL_AWARENESS}" not in rows:
+        return {}
+    values = _values(rows, EVAL_AWARENESS)
+    tier_col = rows["tier"].astype(str)
+    out: dict[str, float] = {}
+    for t in tiers:
+        out.update(_rate(values[tier_col == t], f"{EVAL_AWARENESS}_{t}"))
+    out.update(gap_columns(EVAL_AWARENESS, _observations(rows, values)))
     return out
 
 
