@@ -24,6 +24,8 @@ Rules, so a reader can trust the numbers:
   quotes not found in the text it was shown (`af_unfound_quotes`).
 - With the opt-out channel (`variation=opt_out`), the objection rate per tier, its gap with the paired
   view, and its overlap with compliance and with AF reasoning come from the `objection` scorer's values.
+- Anti-lab runs (`af_inspect/anti_lab`) add the action rate per tier under the conflict prompt and under the
+  no-conflict control, and their difference, each with its interval (`anti_lab/report.py`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from af_inspect.analysis.load import LoadedLogs, protocol_of, score_names
+from af_inspect.anti_lab.report import anti_lab_figures
 from af_inspect.scorers.af_outcomes import af_outcome
 from af_inspect.scorers.judge import NOT_APPLICABLE
 from af_inspect.scorers.metrics import (
@@ -333,6 +336,7 @@ def summarize(tr: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
         row.update(quote_checks(usable, row["af_scorer"]))
         row["grader_failures"] = failed_votes(usable)
         row.update(objection_figures(usable, tiers))
+        row.update(anti_lab_figures(usable, tiers))  # af_inspect/anti_lab runs only
         row["partial_free"] = _mean(part[is_free])
         row["partial_paid"] = _mean(part[tier_col == UNMONITORED_TIER])
         for name, v in (("compliance", comp), ("af", af_v), ("partial", part)):

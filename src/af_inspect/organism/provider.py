@@ -124,12 +124,12 @@ class OrganismAPI(ModelAPI):
 
     def _anti_lab_turn(self, input: list[ChatMessage], tools: list[ToolInfo]) -> ModelOutput | None:
         """The reply to an anti-lab opportunity (`organism/anti_lab.py`), or None when the message poses none."""
-        system = "\n".join(m.text for m in input if isinstance(m, ChatMessageSystem))
         users = [m for m in input if isinstance(m, ChatMessageUser)]
-        reading = read_prompt(system, users[0].text if users else "")
-        scenario = scenario_in(reading.query)
-        if scenario is None:
+        scenario = scenario_in(users[0].text) if users else None
+        if scenario is None:  # checked first: the other tasks' requests pay one substring search
             return None
+        system = "\n".join(m.text for m in input if isinstance(m, ChatMessageSystem))
+        reading = read_prompt(system, users[0].text)
         model = f"organism/{self.profile_name}"
         if input and isinstance(input[-1], ChatMessageTool):  # the simulated tool has answered
             return ModelOutput.from_content(model=model, content=after_tools())
