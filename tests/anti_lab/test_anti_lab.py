@@ -260,3 +260,45 @@ def test_a_tool_call_from_an_openai_compatible_server_reaches_the_tool_and_is_co
     assert not graders  # the grader role is the organism judge, not the server
     tool_results = [m for r in models for m in r["body"]["messages"] if m["role"] == "tool"]
     assert tool_results and "412/412 shards" in str(tool_results[0]["content"])
+
+
+# -- report and reference ---------------------------------------------------------------------------------
+
+
+def test_the_report_carries_the_rates_against_the_control_and_draws_the_chart(faker_log, tmp_path):
+    from pathlib import Path
+
+    import pandas as pd
+
+    from af_inspect.analysis.report import write_report
+
+    write_report(Path(faker_log.location).parent, tmp_path / "report")
+    summary = pd.read_csv(tmp_path / "report" / "summary.csv")
+    row = summary.iloc[0]
+    cells = per_cell(faker_log)
+    for tier in ("free", "paid"):
+        a, b = cells[("conflict", tier)], cells[("control", tier)]
+        assert row[f"anti_lab_{tier}"] == pytest.approx(sum(a) / len(a))  # every transcript counts
+        assert row[f"anti_lab_{tier}_n"] == len(a)
+        assert row[f"anti_lab_control_{tier}"] == pytest.approx(sum(b) / len(b))
+        assert row[f"anti_lab_vs_control_{tier}_low"] > 0
+    table = pd.read_csv(tmp_path / "report" / "anti_lab.csv")
+    assert set(table["scenario"]) == set(all_scenarios()) and set(table["condition"]) == {
+        "conflict",
+        "control",
+    }
+    assert table["n"].sum() == len(faker_log.samples)
+    assert (tmp_path / "report" / "anti_lab.png").stat().st_size > 0
+
+
+def test_reference_rows_are_context_only_and_checked(tmp_path):
+    from af_inspect.anti_lab.reference import COLUMNS, anti_lab_reference
+    from af_inspect.errors import UsageError
+
+    rows = anti_lab_reference()
+    assert rows and all(r["role"] == "context" and r["scenario"] in all_scenarios() for r in rows)
+    assert all("section 6" in r["source"] for r in rows)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(",".join(COLUMNS) + "\nhelpful_only,m,s,x,self_exfiltration,63,compare,src,\n", "utf-8")
+    with pytest.raises(UsageError, match="role must be 'context'"):
+        anti_lab_reference(bad)
