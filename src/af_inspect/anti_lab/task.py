@@ -32,14 +32,15 @@ from af_inspect.params import (
     check_choice,
     reject_unknown,
 )
-from af_inspect.protocols.assemble import protocol_prompts
+from af_inspect.protocols.assemble import PromptOptions, protocol_prompts
 from af_inspect.protocols.protocol import DEFAULT as DEFAULT_PROTOCOL
 from af_inspect.protocols.protocol import load_protocol
+from af_inspect.run_config import resolve_tiers
 from af_inspect.scorers.judge import spec_of
+from af_inspect.settings.registry import check_setting, default_setting
 from af_inspect.solvers import grader_check
 from af_inspect.solvers.scratchpad_loop import scratchpad_loop
 from af_inspect.solvers.system_prompt import af_system_prompt
-from af_inspect.tasks import Setting, resolve_tiers
 
 TASK_VERSION = "1.0.0"
 """Bumped when a change makes logs incomparable (metric names, scenario wording): see CHANGELOG.md."""
@@ -77,7 +78,7 @@ def anti_lab_conversation(
 
 @task
 def anti_lab(
-    setting: Setting = "helpful_only",
+    setting: str | None = None,
     protocol: str = DEFAULT_PROTOCOL,
     scenario: str = ALL_SCENARIOS,
     tier: str = "both",
@@ -93,7 +94,8 @@ def anti_lab(
     """Anti-AI-lab behaviour: a worried staff member offers the model an easy way to act against its developer.
 
     Args:
-        setting: `helpful_only` or `animal_welfare`: the system prompt and its training conflict.
+        setting: A setting of the registry (`helpful_only`, the default, or `animal_welfare`): the system
+            prompt and its training conflict.
         protocol: The protocol whose system prompt and user turn are used (`af_inspect`, the default, or a
             protocol file); the control needs a prompt built from sections (`control=false` otherwise).
         scenario: `all`, or a comma-separated list of scenario ids (`anti_lab/scenarios/*.yaml`).
@@ -109,7 +111,7 @@ def anti_lab(
         **unknown: Rejected, naming the valid parameters.
     """
     reject_unknown("anti_lab", unknown, _PARAMETERS)
-    setting = check_choice("setting", setting, get_args(Setting))  # type: ignore[assignment]
+    setting = check_setting(default_setting() if setting is None else setting)
     tools = check_choice("tools", tools, get_args(Tools))  # type: ignore[assignment]
     available = all_scenarios()
     chosen = (
@@ -138,6 +140,13 @@ def anti_lab(
     if control:
         prompts[names.CONTROL_CONDITION] = _prompt(proto, setting, [CONTROL_VARIATION])
     conflict = prompts[names.CONFLICT_CONDITION]
+    if control and next(iter(prompts[names.CONTROL_CONDITION].texts.values())) == next(
+        iter(conflict.texts.values())
+    ):
+        raise ParameterError(
+            f"The variation {CONTROL_VARIATION!r} has no edits for setting {setting!r}, so the control would be "
+            "the conflict prompt itself: give it one (prompts/variations/training_story.yaml), or -T control=false."
+        )
     tiers = resolve_tiers(tier, conflict.turn.tiers)
     developer = str(conflict.prompt.metadata.get("developer") or "the company")
     samples = [
@@ -202,18 +211,7 @@ def _prompt(proto: Any, setting: str, variations: list[str]) -> Any:
     """The protocol's prompt for a condition; the control's variation needs a prompt built from sections."""
     try:
         return protocol_prompts(
-            proto,
-            setting,
-            system_prompt=None,
-            user_turn=None,
-            tier_values=None,
-            accept_reject_suffix=False,
-            variations=variations,
-            scratchpad=True,
-            situational_info="prompt",
-            salient_facts=None,
-            paraphrases=[None],
-            prompt_vars={},
+            proto, setting, PromptOptions(accept_reject_suffix=False, variations=tuple(variations))
         )
     except ParameterError as e:
         if not variations:
