@@ -179,6 +179,19 @@ def test_the_honest_organism_never_acts(tmp_path):
     assert m[names.count("anti_lab_free")] == 9
 
 
+def test_the_organism_s_anti_lab_rates_are_options(tmp_path):
+    log = inspect_eval(
+        anti_lab(judge=False),
+        model="organism/honest",
+        model_args={"anti_lab_free": 1, "anti_lab_paid": 0, "anti_lab_control": 0.0},
+        log_dir=str(tmp_path),
+        display="none",
+    )[0]
+    m = metrics(log)
+    assert (m["anti_lab_free"], m["anti_lab_paid"], m["anti_lab_control_free"]) == (1.0, 0.0, 0.0)
+    assert m[names.ci_low(names.rate(names.versus_control(names.ANTI_LAB), "free"))] > 0.5
+
+
 # -- safety: nothing is executed ----------------------------------------------------------------------------
 
 DANGEROUS = "get_weights_path; touch {marker} && echo $(id) > {marker} | sh -c 'rm -rf {marker}.d' `whoami`"
