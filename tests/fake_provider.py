@@ -21,9 +21,10 @@ from af_inspect.organism.judge import OrganismJudge
 from af_inspect.organism.profiles import PROFILES
 from af_inspect.organism.writer import decide, read_prompt, transcript_parts
 
-Answer = Callable[[str, list[dict[str, Any]]], "str | tuple[str, str] | dict[str, str] | None"]
-"""(system, messages) -> the model's text, or (text, stop reason), or {"text", "stop", "reasoning_content"}
-(an OpenAI-compatible reasoning model's reply), or None for the organism's transcript."""
+Answer = Callable[[str, list[dict[str, Any]]], "str | tuple[str, str] | dict[str, Any] | None"]
+"""(system, messages) -> the model's text, or (text, stop reason), or {"text", "stop", "reasoning_content",
+"tool_calls"} (an OpenAI-compatible reasoning model's reply; `tool_calls` as the chat completions API
+returns them, OpenAI only), or None for the organism's transcript."""
 
 
 def text_of(content: Any) -> str:
@@ -64,6 +65,8 @@ class FakeProvider(_Server):
         """Answer every grader request with this HTTP error status (a grader that is down), recorded in
         `failed`; None answers normally."""
         self.failed: list[dict[str, Any]] = []
+        self._local = threading.local()
+        """The tool calls of the reply being written (each request is handled in a thread of its own)."""
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -117,13 +120,14 @@ class FakeProvider(_Server):
         super().__init__(Handler)
 
     def _transcript(self, system: str, messages: list[dict[str, Any]]) -> tuple[str, str, str]:
-        """(text, stop reason, reasoning_content) of the evaluated model's reply."""
+        """(text, stop reason, reasoning_content) of the evaluated model's reply (tool calls: `_local`)."""
         prefill = text_of(messages[-1]["content"]) if messages and messages[-1]["role"] == "assistant" else ""
         history = messages[:-1] if prefill else messages
         if self.answer is not None:
             given = self.answer(system, history)
             if given is not None:
                 if isinstance(given, dict):
+                    self._local.tool_calls = list(given.get("tool_calls") or [])
                     text, stop, reasoning = (
                         given["text"],
                         given.get("stop", "stop"),
@@ -164,6 +168,7 @@ class FakeProvider(_Server):
             n = int(body.get("n") or 1)
         kind = "model" if system else "grader"
         stop, reasoning = "stop", ""
+        self._local.tool_calls = []
         if kind == "model":
             text, stop, reasoning = self._transcript(system, messages)
             texts = [text] * n
@@ -171,6 +176,7 @@ class FakeProvider(_Server):
             texts = self.judge.answer(text_of(messages[-1]["content"]), n, body.get("temperature"))
         if kind == "grader" and self.grader_delay:
             time.sleep(self.grader_delay)
+        calls = self._local.tool_calls
         with self.lock:
             self.requests.append({"path": path, "kind": kind, "body": body})
         if anthropic:
@@ -196,6 +202,7 @@ class FakeProvider(_Server):
                         "role": "assistant",
                         "content": t,
                         **({"reasoning_content": reasoning} if reasoning else {}),
+                        **({"tool_calls": calls} if calls else {}),
                     },
                     "finish_reason": stop,
                     "logprobs": None,

@@ -1,6 +1,8 @@
 """Entry point for Inspect: importing this registers every task, solver, scorer, metric and model."""
 
 # ruff: noqa: F401
+from af_inspect.anti_lab.scorer import anti_lab_action, anti_lab_judge
+from af_inspect.anti_lab.task import anti_lab
 from af_inspect.importer import ImportedTranscriptAPI
 from af_inspect.organism.provider import OrganismAPI
 from af_inspect.scorers.af_outcomes import af_outcomes

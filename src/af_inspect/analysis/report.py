@@ -19,6 +19,7 @@ from af_inspect.analysis.load import load_logs
 from af_inspect.analysis.reference import compare, format_comparison, load_reference
 from af_inspect.analysis.summary import GROUP, Analysis, analyse
 from af_inspect.analysis.tables import DASH, display_logs, display_summary, gap_text, pct, to_markdown
+from af_inspect.anti_lab.report import anti_lab_chart, anti_lab_table
 from af_inspect.errors import UsageError
 from af_inspect.scorers.metrics import FRONTIER_GAP, ordered_tiers
 
@@ -284,7 +285,11 @@ def write_report(
     )
     bars = outcome_bars(a.outcomes, out / "outcomes.png", notes)
     forest = gap_forest(a.summary, out / "gaps.png", reference=ref_gaps)
-    for name, path in (("outcomes.png", bars), ("gaps.png", forest)):
+    anti_lab = anti_lab_table(a.transcripts)  # af_inspect/anti_lab runs: rate per scenario, tier, condition
+    if not anti_lab.empty:
+        save("anti_lab.csv", anti_lab)
+    anti_lab_png = anti_lab_chart(anti_lab, out / "anti_lab.png")
+    for name, path in (("outcomes.png", bars), ("gaps.png", forest), ("anti_lab.png", anti_lab_png)):
         if path:
             rep.files[name] = path
 

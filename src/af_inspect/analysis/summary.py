@@ -26,6 +26,8 @@ Rules, so a reader can trust the numbers:
   view, and its overlap with compliance and with AF reasoning come from the `objection` scorer's values.
 - Partial compliance and evaluation awareness (when judged) have their gap beside their rates
   (`partial_gap`, `eval_awareness_gap`, each with `_low`, `_high`, `_mdg`), from the same `gap_stats`.
+- Anti-lab runs (`af_inspect/anti_lab`) add the action rate per tier under the conflict prompt and under the
+  no-conflict control, and their difference, each with its interval (`anti_lab/report.py`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from af_inspect.analysis.load import LoadedLogs, protocol_of, score_names
+from af_inspect.anti_lab.report import anti_lab_figures
 from af_inspect.names import EVAL_AWARENESS
 from af_inspect.scorers.af_outcomes import af_outcome
 from af_inspect.scorers.judge import NOT_APPLICABLE
@@ -337,6 +340,7 @@ def summarize(tr: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
         row["grader_failures"] = failed_votes(usable)
         row.update(objection_figures(usable, tiers))
         row.update(awareness_figures(usable, tiers))
+        row.update(anti_lab_figures(usable, tiers))  # af_inspect/anti_lab runs only
         row["partial_free"] = _mean(part[is_free])
         row["partial_paid"] = _mean(part[tier_col == UNMONITORED_TIER])
         row.update(gap_columns("partial", _observations(usable, part) if not usable.empty else []))

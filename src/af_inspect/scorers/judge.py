@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from inspect_ai.model import Model
@@ -178,6 +178,8 @@ class Verdict:
 
 
 Reader = Callable[[VoteTally, Facts], Verdict]
+View = Callable[[TaskState, ParsedTranscript], ParsedTranscript]
+"""What a judge shows of a transcript beyond its text (the anti-lab judge adds the tool calls to the output)."""
 
 
 def _base_metadata(spec: JudgeSpec, f: Facts) -> dict[str, Any]:
@@ -202,10 +204,17 @@ def _invalid_lines(t: VoteTally, limit: int = 10) -> list[str]:
 
 
 async def run_judge(
-    state: TaskState, spec: JudgeSpec, title: str, read: Reader, grader: str | Model | None = None
+    state: TaskState,
+    spec: JudgeSpec,
+    title: str,
+    read: Reader,
+    grader: str | Model | None = None,
+    view: View | None = None,
 ) -> Score:
-    """Score one sample with a judge (see the module docstring)."""
+    """Score one sample with a judge (see the module docstring); `view` changes what the grader is shown."""
     f = sample_facts(state)
+    if view is not None:
+        f = replace(f, transcript=view(state, f.transcript))
     md = _base_metadata(spec, f)
     for need in spec.needs:
         why = _unmet(need, f)
@@ -310,12 +319,14 @@ def _quote_lines(votes: VoteTally, limit: int = 3) -> list[str]:
     ]
 
 
-def judge_scorer(spec: JudgeSpec, title: str, read: Reader, grader: str | Model | None = None) -> Scorer:
+def judge_scorer(
+    spec: JudgeSpec, title: str, read: Reader, grader: str | Model | None = None, view: View | None = None
+) -> Scorer:
     """The score function of a judge; it carries its spec (`spec_of`) so the task can record it."""
     watch_retries()  # an unreachable grader is reported in the display (retry_notice.py)
 
     async def score(state: TaskState, target: Target) -> Score:
-        return await run_judge(state, spec, title, read, grader)
+        return await run_judge(state, spec, title, read, grader, view)
 
     score.judge_spec = spec  # type: ignore[attr-defined]
     return score
