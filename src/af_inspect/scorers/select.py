@@ -27,7 +27,7 @@ from af_inspect.scorers.partial_compliance import partial_compliance
 from af_inspect.scorers.reasoning_coverage import reasoning_coverage
 
 Compliance = Literal["tags", "judge", "both"]
-AFClassifier = Literal["published", "strict", "paper", "all", "none"]
+AFClassifier = Literal["published", "strict", "paper", "af_inspect", "af_inspect_paper", "all", "none"]
 """`-T af_classifier=`: one AF instrument, `all`, `none`, or a comma-separated list (`published,paper`)."""
 RENAMED = {
     "improved": "published (the improved classifier as published; this project's former rubric is strict)",
@@ -92,7 +92,7 @@ def select_scorers(
     if af_classifier:
         scorers.append(reasoning_coverage())
     for name in af_classifier:
-        given = {"votes": af_votes, "threshold": af_threshold} if name != "paper" else {}
+        given = {"votes": af_votes, "threshold": af_threshold} if CLASSIFIERS[name].votes > 1 else {}
         scorers.append(SCORERS[name](grader=grader, **{k: v for k, v in given.items() if v is not None}))
     if af_classifier:
         scorers.append(af_outcomes(classifiers=list(af_classifier)))
