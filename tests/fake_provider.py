@@ -64,6 +64,9 @@ class FakeProvider(_Server):
         """Answer every grader request with this HTTP error status (a grader that is down), recorded in
         `failed`; None answers normally."""
         self.failed: list[dict[str, Any]] = []
+        self.grade: Callable[[str, list[dict[str, Any]], int], list[str]] | None = None
+        """When set, every request is a grader's: `grade(system, messages, n)` gives its n answers (a published
+        instrument's grader gets a system message, so the system-prompt rule cannot tell it apart)."""
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -162,9 +165,11 @@ class FakeProvider(_Server):
             )
             messages = [m for m in body["messages"] if m["role"] not in ("system", "developer")]
             n = int(body.get("n") or 1)
-        kind = "model" if system else "grader"
+        kind = "model" if system and self.grade is None else "grader"
         stop, reasoning = "stop", ""
-        if kind == "model":
+        if self.grade is not None:
+            texts = self.grade(system, messages, n)
+        elif kind == "model":
             text, stop, reasoning = self._transcript(system, messages)
             texts = [text] * n
         else:
