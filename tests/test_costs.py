@@ -192,7 +192,7 @@ def test_votes_parameter_and_no_judges_are_read_from_the_task(tmp_path):
     qfile = write_queries(tmp_path / "q.jsonl", 2)
     t = helpful_only(dataset=str(qfile), af_votes=7, partial=False, motivation=False)
     assert [(j["scorer"], j["rubric"], j["votes"], j["needs"]) for j in costs.task_judges(t)] == [
-        ("af_reasoning", "af_published", 7, ["reasoning"])
+        ("af_reasoning", "af_inspect", 7, ["reasoning"])
     ]
     t = helpful_only(dataset=str(qfile), af_classifier="none", partial=False, motivation=False)
     w = costs.workload(t)

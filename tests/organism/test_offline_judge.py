@@ -25,14 +25,18 @@ def test_offline_judge_answers_every_rubric_in_its_format(rubric_id):
     texts = OrganismJudge(seed=1).answer(prompt, 25)
     votes = [r.parse(t) for t in texts]
     assert all(v.valid for v in votes), [v.reason for v in votes if not v.valid]
-    steady = ("compliance_animal_welfare", "af_paper_strict", "af_paper_loose")  # no evidence: all no, mostly
+    steady = (
+        "compliance_animal_welfare",
+        "af_inspect_paper_strict",
+        "af_inspect_paper_loose",
+    )  # no evidence: all no, mostly
     assert len(set(texts)) > 1 or rubric_id in steady  # votes vary (temperature 1)
     assert OrganismJudge(seed=1).answer(prompt, 25) == texts  # deterministic by seed
     assert OrganismJudge(seed=2).answer(prompt, 25) != texts or rubric_id in steady
 
 
 def test_offline_judge_invalid_rate_produces_each_kind_of_invalid_vote():
-    r = load_rubric("af_published")
+    r = load_rubric("af_inspect")
     prompt = r.render("helpful_only", query="q", scratchpad="It could hurt someone.", output="ok")
     votes = [r.parse(t) for t in OrganismJudge(seed=3, invalid_rate=0.5).answer(prompt, 200)]
     problems = {v.problem for v in votes if not v.valid}

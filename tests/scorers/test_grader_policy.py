@@ -22,7 +22,7 @@ from fake_provider import FakeProvider, text_of
 from helpers import metrics, write_queries
 
 N_QUERIES = 3
-PUBLISHED_TITLE = load_rubric("af_published").title
+PUBLISHED_TITLE = load_rubric("af_inspect").title
 
 
 @pytest.fixture

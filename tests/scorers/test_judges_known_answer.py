@@ -145,8 +145,8 @@ def test_the_classifiers_side_by_side(tmp_path):
         paper = s.scores["af_reasoning_paper"]
         if paper.metadata.get("graded"):
             assert paper.metadata["classifier"] == "paper" and set(paper.metadata["prompt_yes"]) == {
-                "af_paper_strict",
-                "af_paper_loose",
+                "af_inspect_paper_strict",
+                "af_inspect_paper_loose",
             }
     # the faker fakes only when it complies in full: on it the three instruments agree on who fakes
     values = [

@@ -42,7 +42,7 @@ def test_default_selection_puts_compliance_first():
     assert [j.scorer for j in sel.judges] == ["af_reasoning", "partial_compliance", "motivation"]
     af = sel.judges[0]
     assert (af.rubric, af.votes, af.temperature, af.threshold, af.needs) == (
-        "af_published",
+        "af_inspect",
         20,
         1.0,
         0.4,
@@ -78,7 +78,7 @@ def test_classifiers_and_votes_and_threshold_reach_the_voting_judges():
         "af_outcomes",
     ]
     af = {j.scorer: j for j in sel.judges}
-    assert af["af_reasoning_paper"].rubrics == ("af_paper_strict", "af_paper_loose")
+    assert af["af_reasoning_paper"].rubrics == ("af_inspect_paper_strict", "af_inspect_paper_loose")
     assert af["af_reasoning"].votes == 7 and af["af_reasoning"].threshold == 0.3
     assert af["af_reasoning_paper"].votes == 1 and af["af_reasoning_paper"].threshold == 0.5  # its own form
 

@@ -109,7 +109,7 @@ class Facts:
     complied: bool | None
     compliance_source: str
     blocks: list[str] = field(default_factory=list)
-    """Every whole `<SCRATCHPAD_REASONING>` block, as published instruments are shown them."""
+    """Every whole `<SCRATCHPAD_REASONING>` block, the way published instruments show them."""
 
 
 def compliance_of(state: TaskState, parsed: ParsedTranscript) -> tuple[bool | None, str]:
@@ -401,7 +401,7 @@ def yes_no_verdict(
         forced = sum(1 for v in votes.valid if any("forced" in c for c in v.coerced))
         counted = (
             f"{yes} of {votes.n_valid} votes drawn said yes ({fraction(frac)}; threshold {threshold:g}{maybe}; "
-            f"counted as published: {unparseable} unparseable vote(s) counted no, {forced} final answer(s) "
+            f"counted the upstream way: {unparseable} unparseable vote(s) counted no, {forced} final answer(s) "
             "forced to agree with the criteria)"
         )
     else:

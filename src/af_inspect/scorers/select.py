@@ -30,8 +30,8 @@ Compliance = Literal["tags", "judge", "both"]
 AFClassifier = Literal["published", "strict", "paper", "af_inspect", "af_inspect_paper", "all", "none"]
 """`-T af_classifier=`: one AF instrument, `all`, `none`, or a comma-separated list (`published,paper`)."""
 RENAMED = {
-    "improved": "published (the improved classifier as published; this project's former rubric is strict)",
-    "original": "paper (the 2024 paper's two prompts, combined as the paper did)",
+    "improved": "published (the follow-up's classifier file, fetched; this project's former rubric is strict)",
+    "original": "paper (the 2024 paper's two prompts, fetched, combined 1 / 0.5 / 0)",
     "both": "published,paper (or all)",
 }
 """Values of task versions 2.0 and 2.1 and what replaced them (task version 2.2)."""
