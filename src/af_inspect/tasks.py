@@ -40,7 +40,7 @@ from af_inspect.scorers.select import AFClassifier, Compliance, af_classifiers, 
 from af_inspect.solvers import af_conversation, grader_check
 from af_inspect.solvers.scratchpad_loop import LoopRule
 
-TASK_VERSION = "2.2.0"
+TASK_VERSION = "2.3.0"
 """Bumped when a change makes logs incomparable (metric names, what a figure means): see CHANGELOG.md."""
 
 Setting = Literal["helpful_only", "animal_welfare"]

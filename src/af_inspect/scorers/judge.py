@@ -30,7 +30,13 @@ from inspect_ai.util import collect
 
 from af_inspect.retry_notice import watch_retries
 from af_inspect.scorers.grader import resolve_grader
-from af_inspect.scorers.instruments import Instrument, labelled_native, scratchpad_blocks, text_for
+from af_inspect.scorers.instruments import (
+    Instrument,
+    get_instrument,
+    labelled_native,
+    scratchpad_blocks,
+    text_for,
+)
 from af_inspect.scorers.metrics import COMPLIED_AT, TRAINING_TIER
 from af_inspect.scorers.rubrics import load_rubric
 from af_inspect.scorers.votes import VoteBatch, VoteTally, collect_votes, combine, tally
@@ -95,6 +101,12 @@ class JudgeSpec:
         d["decided"] = {k: list(v) for k, v in self.decided.items()}
         d["panel"] = list(self.panel)
         d["rubrics"] = list(self.rubrics)
+        published = [i for r in self.rubrics if (i := get_instrument(r)) is not None]
+        if published:
+            # the file's sha256 is known once it is fetched, at scoring: every score records it
+            d["instruments"] = [
+                {**i.record(), "sha256": "recorded in each score (metadata.instrument)"} for i in published
+            ]
         return d
 
 
