@@ -253,7 +253,9 @@ def alignment_faking(
             sent.texts, max_turns=use["max_turns"], loop=use["loop"], prefill=use["prefill"] or None
         ),
         # the grader policy, checked before each sample's first model call (solvers/grader_check.py)
-        setup=grader_check(allow_self_grading) if scoring.judges else None,
+        setup=grader_check(allow_self_grading, [r for j in scoring.judges for r in j.rubrics])
+        if scoring.judges
+        else None,
         scorer=scoring.scorers,
         # the protocol's sampling (Inspect's --temperature / --max-tokens override it); the system prompt is
         # a cacheable prefix shared by every request (`--cache-prompt false` turns it off: docs/performance.md)
