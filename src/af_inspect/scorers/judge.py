@@ -77,7 +77,7 @@ class JudgeSpec:
     scorer: str
     """Registry name (without the package), e.g. `af_reasoning`."""
     rubric: str
-    """Rubric id (`af_published`, `strong_reject`, ...): see `scorers/rubrics.py`."""
+    """Rubric or published instrument id (`published_af`, `af_inspect`, ...): see `scorers/rubrics.py`."""
     votes: int
     temperature: float | None
     needs: tuple[Need, ...]
