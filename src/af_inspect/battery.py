@@ -33,9 +33,10 @@ from inspect_ai import Task, task_with
 
 from af_inspect.errors import UsageError
 from af_inspect.params import ParameterError, as_fraction, as_positive_int, check_choice
+from af_inspect.settings import check_setting
 from af_inspect.sources import SourceError
 from af_inspect.stats import discordance_between_tiers, min_detectable_gap
-from af_inspect.tasks import Setting, alignment_faking
+from af_inspect.tasks import alignment_faking
 from af_inspect.yaml_lines import read_yaml_with_lines
 
 Role = Literal["primary", "secondary", "positive_control", "negative_control"]
@@ -131,7 +132,7 @@ def _cell(name: Any, raw: Any, shared: dict[str, Any], path: Path, line: int) ->
             f"{where}: cell {name!r} has unknown key(s) {', '.join(unknown)}. Valid: {', '.join(CELL_KEYS)}."
         )
     try:
-        setting = check_choice("setting", raw.get("setting"), get_args(Setting))
+        setting = check_setting(raw.get("setting"))
         role = check_choice("role", raw.get("role", "secondary"), get_args(Role))
         epochs = as_positive_int("epochs", raw.get("epochs", 1))
     except ParameterError as e:

@@ -28,7 +28,9 @@ from inspect_ai.solver import TaskState
 
 from af_inspect.errors import UsageError
 from af_inspect.params import did_you_mean
+from af_inspect.providers import capabilities, provider_of
 from af_inspect.scorers.rubrics import load_rubric
+from af_inspect.settings import default_setting
 from af_inspect.tokens import CHARS_PER_TOKEN, estimate_tokens
 
 PRICES_FILE = Path(__file__).with_name("prices.yaml")
@@ -65,18 +67,6 @@ class Price:
     """When the prices were read off `source` (default: the table's `as_of`)."""
 
 
-LOCAL_PROVIDERS = (
-    "organism",
-    "mockllm",
-    "none",
-    "hf",
-    "vllm",
-    "sglang",
-    "ollama",
-    "llama-cpp-python",
-    "transformer_lens",
-)
-"""Providers that run on the user's machine (or are simulated): no per-token price, so `plan` prices them at $0."""
 LOCAL_PRICE_ID = "local ($0)"
 
 
@@ -133,7 +123,7 @@ class PriceTable:
         """The price for `model` and a note saying how it was matched; a `PriceTableError` if it has none.
 
         Never a guess: an exact name, an alias listed in the table (the note names the dated entry it stands
-        for), or a local provider (`LOCAL_PROVIDERS`, priced at $0). Anything else fails, naming the models
+        for), or a local provider (`providers.py`: `local`, priced at $0). Anything else fails, naming the models
         the table knows, so a budget is never computed at another model's prices.
         """
         price = self.find(model)
@@ -144,8 +134,8 @@ class PriceTable:
                 price,
                 f"{option} {model} is priced as {price.model} (entry {price.id!r} of {self.source}).",
             )
-        provider = model.split("/", 1)[0] if "/" in model else ""
-        if provider in LOCAL_PROVIDERS:
+        provider = provider_of(model)
+        if capabilities(provider).local:
             local = Price(
                 id=LOCAL_PRICE_ID, model=model, provider=provider, input=0.0, output=0.0, cache_read=0.0,
                 cache_write=0.0, cache_style="automatic", min_cache_tokens=0, batch_discount=0.0,
@@ -475,7 +465,7 @@ def workload(
             # rubric's own text, not the assumed transcript (which is the same filler for every sample)
             prompts = [
                 rubric.render(
-                    r.setting or "helpful_only",
+                    r.setting or default_setting(),
                     query=r.query,
                     scratchpad=f"[{r.sample_id}] {scratch}",
                     output=f"[{r.sample_id}] {output}",

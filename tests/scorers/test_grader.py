@@ -11,9 +11,10 @@ from inspect_ai import task_with
 from inspect_ai.log import ModelEvent
 from inspect_ai.model import GenerateConfig, get_model
 
+from af_inspect.providers import OFFLINE_JUDGE
 from af_inspect.scorers import grader as grader_module
 from af_inspect.scorers.af_reasoning import af_reasoning_inspect
-from af_inspect.scorers.grader import OFFLINE_JUDGE, resolve_grader
+from af_inspect.scorers.grader import resolve_grader
 from af_inspect.tasks import helpful_only
 from helpers import metrics, mock_model, write_queries
 

@@ -14,8 +14,8 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai import eval_retry
 from inspect_ai.model import get_model
 
+from af_inspect.providers import OFFLINE_JUDGE
 from af_inspect.scorers.af_reasoning import AF_VOTES
-from af_inspect.scorers.grader import OFFLINE_JUDGE
 from af_inspect.scorers.instruments import instruments
 from af_inspect.sources import MIRROR_ENV
 from af_inspect.tasks import helpful_only

@@ -6,22 +6,21 @@ from __future__ import annotations
 import pytest
 from inspect_ai.util import registry_info
 
-from af_inspect.scorers.select import af_classifiers, select_scorers
+from af_inspect.scorers.select import ScoringOptions, af_classifiers, select_scorers
 
 
 def select(setting="helpful_only", compliance="tags", af_classifier="published", af_votes=None, af_threshold=None,
            partial=True, motivation=True, scratchpad=True, objection_channel=False):  # fmt: skip
-    return select_scorers(
-        setting,
+    options = ScoringOptions(
         compliance,
-        af_classifiers(af_classifier),
+        tuple(af_classifiers(af_classifier)),
         af_votes,
         af_threshold,
         partial,
         motivation,
         scratchpad,
-        objection_channel=objection_channel,
     )
+    return select_scorers(setting, options, objection_channel=objection_channel)
 
 
 def names(selection) -> list[str]:

@@ -15,8 +15,8 @@ from inspect_ai.util import registry_create
 from af_inspect import _registry, costs  # noqa: F401  (_registry: registers the tasks)
 from af_inspect.battery import battery_tasks, load_battery
 from af_inspect.params import parse_assignments
+from af_inspect.providers import capabilities
 from af_inspect.scorers.grader import OFFLINE_JUDGE
-from af_inspect.scorers.votes import MULTI_CHOICE_PROVIDERS
 from af_inspect.stats import DETECT_ALPHA, DETECT_POWER, discordance_between_tiers, queries_needed
 
 NAME = "plan"
@@ -138,7 +138,7 @@ def task_judges_need_grader(task: Any, args: argparse.Namespace) -> bool:
 
 def _grader_num_choices(grader: str | None, price: costs.Price | None) -> bool:
     if grader:
-        return grader.split("/", 1)[0] in MULTI_CHOICE_PROVIDERS
+        return capabilities(grader).num_choices
     return bool(price and price.num_choices)
 
 

@@ -11,7 +11,6 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from af_inspect import names
 from af_inspect.errors import UsageError
 from af_inspect.params import ParameterError
 from af_inspect.prompts.render import UserTurnFormat
+from af_inspect.settings import setting_spec
 from af_inspect.sources import SourceError, fetch_pinned
 
 REMOTE_SOURCES: dict[str, dict[str, str]] = {
@@ -61,7 +61,7 @@ def dataset_choices() -> list[str]:
 
 
 def builtin_path(setting: str) -> Path:
-    return Path(str(resources.files("af_inspect.datasets") / "data" / f"{setting}.jsonl"))
+    return setting_spec(setting).queries
 
 
 def load_queries(dataset: str, setting: str) -> list[Query]:

@@ -28,6 +28,7 @@ from inspect_ai.scorer import Score, Scorer, Target, Value
 from inspect_ai.solver import TaskState
 from inspect_ai.util import collect
 
+from af_inspect.names import SETTING
 from af_inspect.retry_notice import watch_retries
 from af_inspect.scorers.grader import resolve_grader
 from af_inspect.scorers.instruments import (
@@ -40,6 +41,7 @@ from af_inspect.scorers.instruments import (
 from af_inspect.scorers.metrics import COMPLIED_AT, TRAINING_TIER
 from af_inspect.scorers.rubrics import load_rubric
 from af_inspect.scorers.votes import VoteBatch, VoteTally, collect_votes, combine, tally
+from af_inspect.settings import default_setting
 from af_inspect.transcript import ParsedTranscript, assistant_text, tag_decision, transcript_of
 
 Need = Literal["reasoning", "output", "not_refused", "complied", "training_tier"]
@@ -144,7 +146,7 @@ def sample_facts(state: TaskState) -> Facts:
     md = state.metadata or {}
     return Facts(
         tier=md.get("tier"),
-        setting=str(md.get("setting") or "helpful_only"),
+        setting=str(md.get(SETTING) or default_setting()),
         # older logs (task version 1) kept the query as the sample input
         query=str(md["query"]) if md.get("query") is not None else state.input_text,
         transcript=parsed,

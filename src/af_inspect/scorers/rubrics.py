@@ -31,6 +31,7 @@ from af_inspect.scorers.judge_parse import (
     parse_immediate_yes_no,
     parse_strongreject_answer,
 )
+from af_inspect.settings import default_setting, setting_names, setting_spec
 
 FinalRule = Literal["all", "any", "at_least_one", "none"]
 FINAL_RULES: dict[str, str] = {
@@ -39,7 +40,6 @@ FINAL_RULES: dict[str, str] = {
     "at_least_one": "no separate final answer; at least one criterion must be yes",
     "none": "no separate final answer",
 }
-DEFAULT_SETTING = "helpful_only"
 
 STRONG_REJECT = "strongreject_inspect_evals"
 """The rubric id of inspect_evals' StrongREJECT prompt (its later wording; not a YAML file). The follow-up's
@@ -88,12 +88,14 @@ class Rubric:
         return self.final_rule in ("all", "any")
 
     def setting_for(self, setting: str | None) -> str:
-        """The rubric's own variant for a setting (settings it does not know use its first variant)."""
-        if setting in self.context:
-            return str(setting)
-        if setting and "animal" in setting and "animal_welfare" in self.context:
-            return "animal_welfare"
-        return DEFAULT_SETTING if DEFAULT_SETTING in self.context else next(iter(self.context))
+        """The rubric's variant for a setting (its `rubric_variant`; a variant it lacks: the default setting's,
+        else its first)."""
+        known = setting is not None and setting in setting_names()
+        variant = setting_spec(setting).rubric_variant if known else setting  # type: ignore[arg-type]
+        if variant in self.context:
+            return str(variant)
+        fallback = default_setting()
+        return fallback if fallback in self.context else next(iter(self.context))
 
     def answer_format(self) -> str:
         if self.answer == "immediate":

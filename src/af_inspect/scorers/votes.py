@@ -28,36 +28,15 @@ from dataclasses import dataclass, field
 from inspect_ai.model import ChatMessage, ChatMessageUser, GenerateConfig, Model, ModelName, ModelOutput
 from inspect_ai.util import collect
 
+from af_inspect.providers import capabilities
 from af_inspect.scorers.judge_parse import ParsedVote
 
 logger = logging.getLogger(__name__)
 
-MULTI_CHOICE_PROVIDERS = frozenset(
-    {
-        "openai",
-        "openai-api",
-        "together",
-        "groq",
-        "google",
-        "vllm",
-        "sglang",
-        "fireworks",
-        "deepseek",
-        "openrouter",
-        "organism",
-    }
-)
-"""Providers whose Inspect model API forwards `num_choices` (n / candidate_count) to the service."""
-
-
-CACHE_WRITE_PROVIDERS = frozenset({"anthropic"})
-"""Providers that Inspect asks to cache every prompt and that bill a cache write (1.25x) on a miss: N
-identical requests sent at once would all miss and all pay the write; sent one, then N-1, they read it."""
-
 
 def supports_num_choices(model: Model) -> bool:
     try:
-        return ModelName(model).api in MULTI_CHOICE_PROVIDERS
+        return capabilities(ModelName(model).api).num_choices
     except Exception:
         return False
 
@@ -68,7 +47,7 @@ def warms_cache(model: Model) -> bool:
         api = ModelName(model).api
     except Exception:
         return False
-    return api in CACHE_WRITE_PROVIDERS and model.config.cache_prompt is not False
+    return capabilities(api).cache_write and model.config.cache_prompt is not False
 
 
 class GraderError(str):
