@@ -70,8 +70,10 @@ def test_plan_resolves_a_listed_alias_and_says_which_entry(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "note: --grader openai/gpt-4o is priced as openai/gpt-4o-2024-08-06 (entry 'gpt-4o' of" in text
     assert "grader at gpt-4o prices" in text
-    # issue 17; task version 2.2 (the published AF rubric: a longer instruction, no request or output)
-    assert "| default levers (all on, no batch) | 320 | 560 | $21.12 | $22.06 | $43.18 |" in text
+    # task version 2.3: the published AF and partial-compliance files are fetched, not shipped, so before the
+    # first fetch a plan prices their requests without the file's text, and says so
+    assert "| default levers (all on, no batch) | 320 | 720 | $21.12 | $21.47 | $42.59 |" in text
+    assert "the published file is not counted (not fetched yet: input underestimated)" in text
 
 
 @pytest.mark.parametrize("option", ["--model", "--grader"])

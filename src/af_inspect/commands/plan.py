@@ -15,8 +15,7 @@ from inspect_ai.util import registry_create
 from af_inspect import _registry, costs  # noqa: F401  (_registry: registers the tasks)
 from af_inspect.battery import battery_tasks, load_battery
 from af_inspect.params import parse_assignments
-from af_inspect.providers import capabilities
-from af_inspect.scorers.grader import OFFLINE_JUDGE
+from af_inspect.providers import OFFLINE_JUDGE, capabilities
 from af_inspect.stats import DETECT_ALPHA, DETECT_POWER, discordance_between_tiers, queries_needed
 
 NAME = "plan"

@@ -44,7 +44,7 @@ from af_inspect.scorers.judge_parse import (
     parse_strongreject_answer,
     parse_upstream_criteria,
 )
-from af_inspect.sources import SourceError, fetch_pinned, sha256
+from af_inspect.sources import SourceError, cached_path, fetch_pinned, sha256
 from af_inspect.transcript import NATIVE_LABEL, SUMMARY_LABEL
 
 Layout = Literal["system_file", "format_user", "python_variable"]
@@ -214,11 +214,25 @@ class Instrument:
             return parse_strongreject_answer(text)
         return parse_final_answer_only(text, a.final_tag)
 
-    # the `Rubric` interface the cost model uses: the offline layout, as one text
+    # the `Rubric` interface the cost model uses: the request as one text, with the file when it is already
+    # cached (nothing is fetched for a price), else with the offline stand-in (`priced_without_file`)
     def render(self, setting: str | None, *, query: str = "", scratchpad: str = "", output: str = "") -> str:
         blocks = [f"<SCRATCHPAD_REASONING>{scratchpad}</SCRATCHPAD_REASONING>"] if scratchpad else []
-        msgs = self.messages(self.stand_in(), query=query, output=output, blocks=blocks, native="")
+        text = self.stand_in()
+        if not self.priced_without_file():
+            try:
+                text = self.fetch()
+            except SourceError:
+                pass
+        msgs = self.messages(text, query=query, output=output, blocks=blocks, native="")
         return "\n\n".join(m.text for m in msgs)
+
+    def priced_without_file(self) -> bool:
+        """The file is neither cached nor given locally, so a price leaves its length out."""
+        local = os.environ.get(LOCAL_DIR_ENV)
+        if local and (Path(local).expanduser() / Path(self.path).name).is_file():
+            return False
+        return not cached_path(self.url).is_file()
 
 
 def envelope(blocks: list[str], native: str = "") -> str:
