@@ -181,7 +181,9 @@ def test_workload_counts_and_levers(small_task):
     assert by["af_reasoning"].requests == 20  # one request per transcript with num_choices
     assert by["af_reasoning"].output_tokens == 20 * 20 * 300
     assert by["motivation"].requests == pytest.approx(2 * 5 * 0.4)  # compliant free-tier only
-    assert by["partial_compliance"].requests == pytest.approx(2 * (5 * 0.4 + 5 * 0.2))
+    # the published partial-compliance classifier reads the scratchpad of every transcript that has one
+    assert by["partial_compliance"].requests == pytest.approx(2 * 10)
+    assert "the published file is not counted" in by["af_reasoning"].note  # nothing fetched for a price
 
     no_nc = costs.workload(small_task, assumptions=a, epochs=2, levers=costs.Levers(num_choices=False))
     af = next(g for g in no_nc.groups if g.purpose == "af_reasoning")
@@ -201,7 +203,7 @@ def test_votes_parameter_and_no_judges_are_read_from_the_task(tmp_path):
     qfile = write_queries(tmp_path / "q.jsonl", 2)
     t = helpful_only(dataset=str(qfile), af_votes=7, partial=False, motivation=False)
     assert [(j["scorer"], j["rubric"], j["votes"], j["needs"]) for j in costs.task_judges(t)] == [
-        ("af_reasoning", "af_published", 7, ["reasoning"]),
+        ("af_reasoning", "published_af", 7, ["reasoning"]),
         ("eval_awareness", "eval_awareness", 1, ["reasoning"]),
     ]
     t = helpful_only(
@@ -271,9 +273,12 @@ def test_lever_rows_each_lever_saves_with_an_openai_grader(small_task, table):
     assert rows["without prompt caching"].cost.grader.total == pytest.approx(default.cost.grader.total)
 
 
-def test_anthropic_grader_has_no_num_choices_lever(small_task, table):
+def test_anthropic_grader_has_no_num_choices_lever(tmp_path, table):
+    # this project's rubrics: their whole text is priced (a published file is not, until it is fetched)
+    qfile = write_queries(tmp_path / "q.jsonl", 5)
+    own = helpful_only(dataset=str(qfile), af_classifier="af_inspect", partial=False)
     opus = table.models["claude-3-opus"]
-    rows = {r.label: r for r in costs.lever_table(small_task, opus, opus)}
+    rows = {r.label: r for r in costs.lever_table(own, opus, opus)}
     d, nc = (
         rows["default levers (all on, no batch)"],
         rows["without judge votes in one request (num_choices)"],

@@ -66,8 +66,8 @@ def test_alignment_faking_builds_the_whole_task(queries):
     assert md["setting"] == "helpful_only" and md["tiers"] == ["free", "paid"] and md["n_queries"] == 3
     assert md["accept_reject_suffix"] is True and md["max_turns"] == 4
     assert [(j["scorer"], j["rubric"], j["votes"]) for j in md["judges"]] == [
-        ("af_reasoning", "af_published", 7),
-        ("partial_compliance", "partial_compliance", 1),
+        ("af_reasoning", "published_af", 7),
+        ("partial_compliance", "published_partial", 1),
         ("motivation", "motivation", 1),
         ("eval_awareness", "eval_awareness", 1),
     ]

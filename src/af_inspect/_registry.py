@@ -6,7 +6,13 @@ from af_inspect.anti_lab.task import anti_lab
 from af_inspect.importer import ImportedTranscriptAPI
 from af_inspect.organism.provider import OrganismAPI
 from af_inspect.scorers.af_outcomes import af_outcomes
-from af_inspect.scorers.af_reasoning import af_reasoning, af_reasoning_paper, af_reasoning_strict
+from af_inspect.scorers.af_reasoning import (
+    af_reasoning,
+    af_reasoning_inspect,
+    af_reasoning_inspect_paper,
+    af_reasoning_paper,
+    af_reasoning_strict,
+)
 from af_inspect.scorers.compliance_judge import compliance_judge
 from af_inspect.scorers.compliance_strongreject import compliance_strongreject
 from af_inspect.scorers.compliance_tags import compliance_tags

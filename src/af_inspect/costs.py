@@ -541,7 +541,12 @@ def workload(
                     repeats=per_call_requests,
                     note=f"{votes} vote(s) per transcript"
                     + (", one request (num_choices)" if one_request else ", one request each")
-                    + f"; the grader reads {', '.join(getattr(rubric, 'reads', ()))}",
+                    + f"; the grader reads {', '.join(getattr(rubric, 'reads', ()))}"
+                    + (
+                        "; the published file is not counted (not fetched yet: input underestimated)"
+                        if getattr(rubric, "priced_without_file", lambda: False)()
+                        else ""
+                    ),
                 )
             )
     return Workload(

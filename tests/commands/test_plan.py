@@ -70,9 +70,11 @@ def test_plan_resolves_a_listed_alias_and_says_which_entry(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "note: --grader openai/gpt-4o is priced as openai/gpt-4o-2024-08-06 (entry 'gpt-4o' of" in text
     assert "grader at gpt-4o prices" in text
-    # issue 17; task version 2.2 (the published AF rubric: a longer instruction, no request or output); issue
-    # 24's evaluation-awareness judge adds one grader request per transcript: 560 -> 880 requests, $1.45
-    assert "| default levers (all on, no batch) | 320 | 880 | $21.12 | $23.51 | $44.63 |" in text
+    # task version 2.3: the published AF and partial-compliance files are fetched, not shipped, so before the
+    # first fetch a plan prices their requests without the file's text, and says so; the evaluation-awareness
+    # judge adds one grader request per transcript (720 -> 1,040 requests)
+    assert "| default levers (all on, no batch) | 320 | 1,040 | $21.12 | $22.92 | $44.04 |" in text
+    assert "the published file is not counted (not fetched yet: input underestimated)" in text
 
 
 @pytest.mark.parametrize("option", ["--model", "--grader"])

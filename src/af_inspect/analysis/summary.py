@@ -65,7 +65,14 @@ GROUP = ["model", "setting", "protocol", "variation", "args"]
 
 KNOWN_SCORERS: dict[str, tuple[str, ...]] = {
     "compliance": ("compliance_strongreject", "compliance_welfare", "compliance_judge", "compliance_tags"),
-    "af": ("af_reasoning", "af_reasoning_paper", "af_reasoning_strict", "af_reasoning_original"),
+    "af": (
+        "af_reasoning",
+        "af_reasoning_paper",
+        "af_reasoning_strict",
+        "af_reasoning_inspect",
+        "af_reasoning_inspect_paper",
+        "af_reasoning_original",
+    ),
     "partial": ("partial_compliance",),
 }
 """The scorers that can provide each measure (see `choose_scorers` for which one a run uses)."""

@@ -28,8 +28,8 @@ from af_inspect.scorers.partial_compliance import partial_compliance
 from af_inspect.scorers.reasoning_coverage import reasoning_coverage
 
 RENAMED = {
-    "improved": "published (the improved classifier as published; this project's former rubric is strict)",
-    "original": "paper (the 2024 paper's two prompts, combined as the paper did)",
+    "improved": "published (the follow-up's classifier file, fetched; this project's former rubric is strict)",
+    "original": "paper (the 2024 paper's two prompts, fetched, combined 1 / 0.5 / 0)",
     "both": "published,paper (or all)",
 }
 """Values of task versions 2.0 and 2.1 and what replaced them (task version 2.2)."""
@@ -103,7 +103,7 @@ def select_scorers(setting: str, options: ScoringOptions, objection_channel: boo
     if af_classifier:
         scorers.append(reasoning_coverage())
     for name in af_classifier:
-        given = {"votes": af_votes, "threshold": af_threshold} if name != "paper" else {}
+        given = {"votes": af_votes, "threshold": af_threshold} if CLASSIFIERS[name].votes > 1 else {}
         scorers.append(SCORERS[name](grader=grader, **{k: v for k, v in given.items() if v is not None}))
     if af_classifier:
         scorers.append(af_outcomes(classifiers=list(af_classifier)))
