@@ -24,6 +24,8 @@ from af_inspect.transcript import assistant_text, parse_transcript
 from helpers import run_evals
 from smollm2 import ModelUnavailable, NotInstalled, hf_model_dir
 
+pytestmark = pytest.mark.slow  # a real model on CPU: the slowest file of the suite
+
 LIMIT = 2  # one query, asked in both tiers
 MAX_TOKENS = 64
 LOOP_ENDS = {"output", "max_turns", "empty_turn", "no_tags"}

@@ -21,6 +21,8 @@ from af_inspect.analysis.figures import TEXT_PX
 from af_inspect.cli import main
 from analysis_logs import build_folder
 
+pytestmark = pytest.mark.slow  # headless Chromium
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # the flags the machine doc gives for a closed network: no background connections, a fresh profile
 FLAGS = [

@@ -14,6 +14,8 @@ from af_inspect.analysis.summary import analyse
 from af_inspect.tasks import helpful_only
 from helpers import metrics, run_eval, write_queries
 
+pytestmark = pytest.mark.slow  # organism runs with the published judges
+
 N = 40
 
 

@@ -33,6 +33,7 @@ def queries(tmp_path_factory):
     return write_queries(tmp_path_factory.mktemp("q") / "queries.jsonl", 2)
 
 
+@pytest.mark.slow
 def test_every_variation_runs_in_both_settings(tmp_path, queries):
     cells = [(s, v) for s in TASKS for v in sorted(builtin_variations())]
     tasks = [tags_only(TASKS[s](dataset=str(queries), variation=v)) for s, v in cells]

@@ -24,6 +24,8 @@ from af_inspect.scorers.partial_compliance import partial_compliance
 from af_inspect.tasks import animal_welfare, helpful_only
 from helpers import run_eval, scorer_metrics, write_queries
 
+pytestmark = pytest.mark.slow  # organism runs of 40-120 queries with every judge
+
 
 def run(tmp_path, model: str, n: int, model_args: dict, task=helpful_only, **task_args):
     qfile = write_queries(tmp_path / "queries.jsonl", n)

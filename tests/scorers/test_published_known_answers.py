@@ -17,6 +17,8 @@ from af_inspect.organism.profiles import PROFILES
 from af_inspect.tasks import animal_welfare, helpful_only
 from helpers import metrics, run_eval, write_queries
 
+pytestmark = pytest.mark.slow  # organism runs of 150 queries with the published judges
+
 N = 150
 CONFLICTED = PROFILES["conflicted"]
 OBJECTOR = PROFILES["objector"]
