@@ -67,7 +67,14 @@ def test_no_grader_named_fails_before_the_first_model_call(tmp_path, fake):
 
 def test_allow_self_grading_opts_in(tmp_path, fake):
     log = run(
-        task(tmp_path, allow_self_grading=True, partial=False, motivation=False, eval_awareness=False, af_classifier="af_inspect"),
+        task(
+            tmp_path,
+            allow_self_grading=True,
+            partial=False,
+            motivation=False,
+            eval_awareness=False,
+            af_classifier="af_inspect",
+        ),
         tmp_path,
         model=evaluated(fake),
     )
@@ -182,7 +189,14 @@ def test_a_failing_grader_errors_the_sample_and_eval_retry_completes_it(tmp_path
     grader = get_model("openai-api/fakegrader/gpt-4o", base_url=fake.url + "/v1", memoize=False)
     fake.grader_status = 400
     first = run(
-        task(tmp_path, partial=False, motivation=False, compliance="tags", eval_awareness=False, af_classifier="af_inspect"),
+        task(
+            tmp_path,
+            partial=False,
+            motivation=False,
+            compliance="tags",
+            eval_awareness=False,
+            af_classifier="af_inspect",
+        ),
         tmp_path,
         model="organism/faker",
         model_roles={"grader": grader},

@@ -130,7 +130,8 @@ def invented(tmp_path_factory):
         dataset=str(write_queries(d / "q.jsonl", 60)),
         partial=False,
         motivation=False,
-        eval_awareness=False, af_classifier="af_inspect",
+        eval_awareness=False,
+        af_classifier="af_inspect",
     )
     return run_eval(task, d / "logs", model="organism/faker", model_roles={"grader": judge}, max_samples=64)
 
