@@ -7,6 +7,7 @@ import pytest
 
 from af_inspect.scorers.judge_parse import FINAL_TAG
 from af_inspect.scorers.rubrics import STRONG_REJECT, RubricError, all_rubrics, load_rubric, parse_rubric
+from af_inspect.settings import setting_spec
 
 SHIPPED = [
     "af_inspect",
@@ -26,7 +27,11 @@ def test_shipped_rubrics_load_and_render_literally():
     assert "braces {a} and $dollar ${title}" in text and "q ${x}" in text and "(no output)" in text
     assert "animal" in text.split("<user_request>")[0]
     assert r.setting_for("some_new_setting") == "helpful_only"
-    assert r.setting_for("animal_welfare_variant") == "animal_welfare"
+    # no guessing from a name: a setting names its rubric variant in the registry (settings/settings.yaml)
+    assert r.setting_for("animal_welfare_variant") == "helpful_only"
+    assert (
+        r.setting_for("animal_welfare") == setting_spec("animal_welfare").rubric_variant == "animal_welfare"
+    )
     assert load_rubric("af_inspect_strict") is r  # loaded once
 
 
