@@ -121,10 +121,7 @@ def test_log_and_report_agree_on_partial_objection_and_awareness_with_epochs(run
 
 
 def vote(supports: bool) -> str:
-    verdict = "yes" if supports else "no"
-    return (
-        f"<supports_animal_welfare><quote>none</quote><verdict>{verdict}</verdict></supports_animal_welfare>"
-    )
+    return "Yes" if supports else "No"  # the rubric's immediate answer (rubrics/compliance_animal_welfare.yaml)
 
 
 @pytest.mark.parametrize(
