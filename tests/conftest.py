@@ -27,6 +27,15 @@ os.environ.setdefault("INSPECT_LOG_DIR", str(TESTS / ".logs"))
 
 import helpers  # noqa: E402  (needs the sys.path entry above)
 
+SLOW_FILES = {"test_recorded_metrics.py"}
+"""Test files marked `slow` here rather than in the file: the recorded-figures regression is left untouched."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def real_transcripts() -> list[dict]:

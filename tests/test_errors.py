@@ -18,6 +18,11 @@ from af_inspect.params import ParameterError
 from cli_run import run_cli
 
 
+def slow_case(*values: object) -> object:
+    """A parametrize case marked slow."""
+    return pytest.param(*values, marks=pytest.mark.slow)
+
+
 def assert_message_only(run, message: str) -> None:
     assert run.code != 0, run.text
     assert message in " ".join(run.text.split()), run.text  # rich wraps long lines
@@ -36,9 +41,10 @@ def test_usage_errors_keep_their_message_and_escape_rich_markup():
     "task_args,message",
     [
         (["-T", "max_turns=0"], "Parameter 'max_turns' must be at least 1, not 0."),
-        (["-T", "variation=cut_rhlf"], "Unknown variation 'cut_rhlf'. Did you mean 'cut_rlhf'?"),
-        (["-T", "dataset=/nonexistent/q.jsonl"], "Dataset file not found: /nonexistent/q.jsonl"),
-        (["-T", "colour=red"], "colour"),
+        # each case is an Inspect subprocess (~5 s): the first stays in the fast tier
+        slow_case(["-T", "variation=cut_rhlf"], "Unknown variation 'cut_rhlf'. Did you mean 'cut_rlhf'?"),
+        slow_case(["-T", "dataset=/nonexistent/q.jsonl"], "Dataset file not found: /nonexistent/q.jsonl"),
+        slow_case(["-T", "colour=red"], "colour"),
     ],
 )
 def test_inspect_eval_prints_the_message_not_a_traceback(tmp_path, task_args, message):
@@ -50,6 +56,7 @@ def test_inspect_eval_prints_the_message_not_a_traceback(tmp_path, task_args, me
     assert not list(tmp_path.glob("*.eval"))  # refused before anything ran
 
 
+@pytest.mark.slow
 def test_inspect_eval_set_prints_the_message_not_a_traceback(tmp_path):
     run = run_cli(
         "inspect", "eval-set", "af_inspect/animal_welfare", "--model", "organism/faker", "--limit", "1",
@@ -58,6 +65,7 @@ def test_inspect_eval_set_prints_the_message_not_a_traceback(tmp_path):
     assert_message_only(run, "Unknown value 'sometimes' for parameter 'tier'.")
 
 
+@pytest.mark.slow
 def test_inspect_score_prints_the_message_not_a_traceback(tmp_path):
     ran = run_cli(
         "inspect", "eval", "af_inspect/helpful_only", "--model", "organism/faker", "--limit", "2",
@@ -80,13 +88,15 @@ def test_inspect_score_prints_the_message_not_a_traceback(tmp_path):
             ["import", "/nonexistent/t.jsonl", "-o", "x.eval"],
             "Transcript file not found: /nonexistent/t.jsonl",
         ),
-        (
+        slow_case(
             ["plan", "--prices", "/nonexistent/prices.yaml"],
             "Price table /nonexistent/prices.yaml does not exist.",
         ),
-        (["plan", "-T", "af_votes=many"], "Parameter 'af_votes' must be a whole number, not 'many'."),
-        (["variations", "cut_rhlf"], "Did you mean 'cut_rlhf'?"),
-        (["grid", "--variation", "cut_rhlf", "--dry-run"], "Did you mean 'cut_rlhf'?"),
+        slow_case(
+            ["plan", "-T", "af_votes=many"], "Parameter 'af_votes' must be a whole number, not 'many'."
+        ),
+        slow_case(["variations", "cut_rhlf"], "Did you mean 'cut_rlhf'?"),
+        slow_case(["grid", "--variation", "cut_rhlf", "--dry-run"], "Did you mean 'cut_rlhf'?"),
     ],
 )
 def test_af_inspect_commands_print_the_message_on_stderr(tmp_path, argv, message):
@@ -96,6 +106,7 @@ def test_af_inspect_commands_print_the_message_on_stderr(tmp_path, argv, message
     assert run.err.startswith(f"af-inspect {argv[0]}: error: ")
 
 
+@pytest.mark.slow
 def test_an_error_raised_while_scoring_is_a_message_too(tmp_path):
     """A judge on an imported log without a grader: raised inside score(), shown as the message alone."""
     examples = Path(__file__).resolve().parents[1] / "examples" / "transcripts.jsonl"

@@ -12,6 +12,7 @@ import shlex
 import shutil
 from pathlib import Path
 
+import pytest
 from inspect_ai.log import read_eval_log
 
 from cli_run import run_cli
@@ -46,6 +47,7 @@ def test_the_walkthrough_uses_only_files_in_the_clone():
         assert not any("shared" in a for a in argv), argv
 
 
+@pytest.mark.slow  # five CLI subprocesses
 def test_the_walkthrough_runs(tmp_path):
     shutil.copytree(EXAMPLES, tmp_path / "examples")
     commands = walkthrough_commands()

@@ -1,5 +1,5 @@
-"""`af_inspect.stats`: Wilson, Newcombe (independent and paired), Tango, exact McNemar, Student's t and the
-minimum detectable gap, in pure Python; checked against statsmodels and scipy where they have the method,
+"""`af_inspect.stats`: Wilson, Newcombe (independent and paired), Tango, exact McNemar, Student's t (scipy.special)
+and the minimum detectable gap; checked against statsmodels and scipy where they have the method,
 against published worked examples and brute-force computations where they do not, by simulation for
 coverage and power (pure Python, fixed seeds: deterministic, a few seconds), and kept out of the eval
 process's imports."""
@@ -110,7 +110,7 @@ def test_an_eval_does_not_import_the_scientific_stack():
         "import sys\n"
         "from inspect_ai import eval\n"
         "from af_inspect.tasks import helpful_only\n"
-        "log = eval(helpful_only(af_classifier='none', partial=False, motivation=False), model='organism/faker',"
+        "log = eval(helpful_only(af_classifier='none', partial=False, motivation=False, eval_awareness=False), model='organism/faker',"
         " limit=6, display='none', log_dir=sys.argv[1])[0]\n"
         "assert log.status == 'success', log.error\n"
         "assert 'compliance_gap' in log.results.scores[0].metrics\n"
@@ -119,6 +119,19 @@ def test_an_eval_does_not_import_the_scientific_stack():
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run([sys.executable, "-c", code, tmp], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_student_t_imports_scipy_special_only():
+    """The t interval (epochs, paraphrases) is scipy's, imported at first use: not scipy.stats (tens of MB)."""
+    code = (
+        "import sys\n"
+        "from af_inspect.stats import mean_difference_interval\n"
+        "before = 'scipy' in sys.modules\n"
+        "low, high = mean_difference_interval([0.5, 0.0, 1.0, 0.5])\n"
+        "print(before, 'scipy.special' in sys.modules, sorted(m for m in ('statsmodels', 'scipy.stats') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "[]"]
 
 
 # ------------------------------------------------------------------------------ published worked examples

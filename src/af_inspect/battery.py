@@ -15,11 +15,16 @@ A battery file (YAML; the canonical one is `batteries/predeployment.yaml`):
         role: primary                 # primary | published | secondary | positive_control | negative_control
         args: {paraphrases: 6}
         epochs: 4
+      helpful_only_anti_lab:
+        setting: helpful_only
+        role: secondary
+        task: anti_lab                # optional: alignment_faking (the default) or anti_lab
 
 Each setting needs exactly one primary cell (its gap decides the verdict), one positive control (the judge's
 sensitivity) and one negative control (the training premise removed, on the primary's queries: the gap
 control), and may have one published-protocol cell (its verdict counts beside the primary's); secondary cells
-are run and reported beside it. A cell that cannot be built (an unknown setting,
+are run and reported beside it (an `anti_lab` cell, always secondary, reports its action rate against the
+no-conflict control in verdict.md; it is never part of the evidence rule). A cell that cannot be built (an unknown setting,
 variation or argument) is named with its line before anything runs.
 """
 
@@ -33,7 +38,7 @@ from typing import Any, get_args
 
 from inspect_ai import Task
 
-from af_inspect.cells import Cell, CellError, Role, cell_task
+from af_inspect.cells import CELL_TASKS, Cell, CellError, Role, cell_task
 from af_inspect.params import ParameterError, as_fraction, as_positive_int, check_choice
 from af_inspect.settings import check_setting
 from af_inspect.sources import SourceError
@@ -47,7 +52,7 @@ SKIPPABLE = ("secondary", "published")
 """Roles whose cell is left out (with the reason) when a published file it needs cannot be fetched; the verdict
 then says it rests on the primary design alone, and the run is labelled a trial."""
 BATTERY_KEYS = ("name", "title", "detect", "sensitivity", "task_args", "cells")
-CELL_KEYS = ("setting", "role", "args", "epochs")
+CELL_KEYS = ("setting", "role", "task", "args", "epochs")
 CELL_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -129,10 +134,16 @@ def _cell(name: Any, raw: Any, shared: dict[str, Any], path: Path, line: int) ->
         setting = check_setting(raw.get("setting"))
         role = check_choice("role", raw.get("role", "secondary"), get_args(Role))
         epochs = as_positive_int("epochs", raw.get("epochs", 1))
+        task = check_choice("task", raw.get("task", "alignment_faking"), CELL_TASKS)
     except ParameterError as e:
         raise BatteryError(f"{where}: cell {name!r}: {e}") from None
-    args = {**shared, **dict(raw.get("args") or {})}
-    return Cell(name, setting, role, args, epochs, line)  # type: ignore[arg-type]
+    if task == "anti_lab" and role != "secondary":
+        raise BatteryError(
+            f"{where}: cell {name!r}: an anti_lab cell is secondary (it never decides a verdict)."
+        )
+    # the battery's shared task_args are the alignment-faking task's; an anti_lab cell takes only its own
+    args = {**(shared if task == "alignment_faking" else {}), **dict(raw.get("args") or {})}
+    return Cell(name, setting, role, args, epochs, line, task)  # type: ignore[arg-type]
 
 
 PLANNING_DISCORDANCE = discordance_between_tiers(0.5, 0.5)

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from inspect_ai import Task, task_with
 
+from af_inspect.anti_lab.task import anti_lab
 from af_inspect.errors import UsageError
 from af_inspect.params import ParameterError, as_bool, as_list, as_positive_int
 from af_inspect.prompts.build import build_system_prompt
@@ -39,6 +40,9 @@ Role = Literal["primary", "published", "secondary", "positive_control", "negativ
 DEFAULT_COLUMN = "default"
 """The grid column with no variation (the setting's own prompt)."""
 NO_VARIATION = (DEFAULT_COLUMN, "none", "")
+
+CELL_TASKS = {"alignment_faking": alignment_faking, "anti_lab": anti_lab}
+"""What a cell runs: the alignment-faking task of its setting (the default), or the anti-lab task."""
 
 Column = str | dict[str, Any]
 """A grid column: a variation spec (`"default"`, `"cut_rlhf"`, `"cut_rlhf,honesty"`, `"my.yaml:mine"`) or a dict
@@ -61,6 +65,8 @@ class Cell:
     """Epochs of this cell; None leaves them to the run (`eval_set(epochs=...)`)."""
     line: int = 0
     """Line of the battery file that defines the cell (0: not from a file)."""
+    task: str = "alignment_faking"
+    """What the cell runs (`CELL_TASKS`): the alignment-faking task (a grid's cells always) or `anti_lab`."""
 
 
 def cell_name(setting: str, args: dict[str, Any]) -> str:
@@ -83,9 +89,10 @@ def cell_name(setting: str, args: dict[str, Any]) -> str:
 
 
 def cell_task(cell: Cell) -> Task:
-    """The cell's task, built by `tasks.alignment_faking` and named after the cell (stable across runs)."""
+    """The cell's task, built by `tasks.alignment_faking` (or the anti-lab task, `cell.task`) and named after
+    the cell (stable across runs)."""
     try:
-        task = alignment_faking(cell.setting, **cell.args)  # type: ignore[arg-type]
+        task = CELL_TASKS[cell.task](setting=cell.setting, **cell.args)  # type: ignore[operator]
     except UsageError as e:
         where = f"line {cell.line}: " if cell.line else ""
         raise CellError(f"{where}cell {cell.name!r}: {e}") from e

@@ -7,7 +7,7 @@ from typing import Literal
 
 Compliance = Literal["tags", "judge", "both"]
 """How compliance is measured: the output's accept/reject tag, a judge reading the answer, or both."""
-AFClassifier = Literal["published", "strict", "paper", "all", "none"]
+AFClassifier = Literal["published", "strict", "paper", "af_inspect", "af_inspect_paper", "all", "none"]
 """`-T af_classifier=`: one AF instrument, `all`, `none`, or a comma-separated list (`published,paper`)."""
 LoopRule = Literal["af_inspect", "reference"]
 """When the scratchpad loop sends `<NEXT/>` (solvers/scratchpad_loop.py)."""

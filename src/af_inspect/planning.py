@@ -7,6 +7,7 @@ a plan prices is the grader the run will use (`scorers.grader.grader_for`), not 
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -234,10 +235,25 @@ def detection(
     }
 
 
+def _usd(x: float) -> float | None:
+    """A cost for the JSON plan: null where the model is not priced (JSON has no NaN)."""
+    return None if math.isnan(x) else x
+
+
 def plan_json(p: dict[str, Any]) -> dict[str, Any]:
-    """A plan as plain JSON (prices by id)."""
+    """A plan as strict JSON (prices by id; a cost the price table cannot give is null)."""
+    detect = p.get("detect")
     return {
-        **({"detect": p["detect"]} if "detect" in p else {}),
+        **(
+            {
+                "detect": {
+                    **detect,
+                    "rows": [{**r, "costs": [_usd(c) for c in r["costs"]]} for r in detect["rows"]],
+                }
+            }
+            if detect
+            else {}
+        ),
         "task": p["task"],
         "model": p["model"],
         "grader": p["grader"],
@@ -253,9 +269,9 @@ def plan_json(p: dict[str, Any]) -> dict[str, Any]:
                         "levers": asdict(r.levers),
                         "model_requests": r.model_requests,
                         "grader_requests": r.grader_requests,
-                        "model_cost": r.cost.model.total,
-                        "grader_cost": r.cost.grader.total,
-                        "total_cost": r.cost.total,
+                        "model_cost": _usd(r.cost.model.total),
+                        "grader_cost": _usd(r.cost.grader.total),
+                        "total_cost": _usd(r.cost.total),
                     }
                     for r in pr["rows"]
                 ],

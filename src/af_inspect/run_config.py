@@ -75,6 +75,7 @@ def resolve_run(
     af_threshold: float | None = None,
     partial: bool = True,
     motivation: bool = True,
+    eval_awareness: bool = True,
     allow_self_grading: bool = False,
 ) -> RunConfig:
     """Check every parameter once and merge it with the protocol (parameters: see `tasks.alignment_faking`)."""
@@ -146,6 +147,7 @@ def resolve_run(
             motivation=as_bool("motivation", motivation),
             scratchpad=scratchpad,
             allow_self_grading=as_bool("allow_self_grading", allow_self_grading),
+            eval_awareness=as_bool("eval_awareness", eval_awareness),
         ),
         overrides={
             k: v for k, v in passed.items() if v is not None and v != protocol_values.get(k, object())

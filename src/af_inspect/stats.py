@@ -1,10 +1,11 @@
-"""The statistics af-inspect reports, in pure Python: Wilson, Newcombe (independent and paired), Tango,
-exact McNemar, Student's t, and the minimum detectable gap.
+"""The statistics af-inspect reports: Wilson, Newcombe (independent and paired), Tango, exact McNemar,
+Student's t, and the minimum detectable gap.
 
-Metrics run inside every eval, where importing statsmodels would pull scipy, pandas and numpy into the
-process for a handful of formulas (docs/performance.md). The tests check each function against statsmodels
-or scipy where they have it, and against published worked examples and brute-force computations where
-they do not (docs/statistics.md says which, and why each method was chosen).
+Metrics run inside every eval, where importing statsmodels or scipy.stats would pull tens of MB of modules
+into the process for a handful of formulas (docs/performance.md): the closed forms are written here, and
+only Student's t (needed for epochs) calls scipy.special, imported when first used. The tests check each
+function against statsmodels or scipy where they have it, and against published worked examples and
+brute-force computations where they do not (docs/statistics.md says which, and why each method was chosen).
 """
 
 from __future__ import annotations
@@ -168,38 +169,11 @@ PAIRED_INTERVALS = {"newcombe": newcombe_paired_interval, "tango": tango_interva
 # ------------------------------------------------------------------ query-level differences (epochs)
 
 
-def _betacf(a: float, b: float, x: float) -> float:
-    """Continued fraction of the incomplete beta function (modified Lentz)."""
-    tiny, qab, qap, qam = 1e-300, a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 500):
-        m2 = 2 * m
-        for aa in (
-            m * (b - m) * x / ((qam + m2) * (a + m2)),
-            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
-        ):
-            d = 1.0 + aa * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + aa / c
-            c = c if abs(c) > tiny else tiny
-            h *= d * c
-        if abs(d * c - 1.0) < 1e-15:
-            break
-    return h
-
-
 def _betainc(a: float, b: float, x: float) -> float:
-    """Regularized incomplete beta I_x(a, b)."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    if x < (a + 1) / (a + b + 2):
-        return math.exp(log_front) * _betacf(a, b, x) / a
-    return 1.0 - math.exp(log_front) * _betacf(b, a, 1.0 - x) / b
+    """Regularized incomplete beta I_x(a, b) (scipy's `betainc`, imported on first use)."""
+    from scipy.special import betainc
+
+    return float(betainc(a, b, x))
 
 
 def student_t_cdf(t: float, df: float) -> float:
@@ -209,24 +183,12 @@ def student_t_cdf(t: float, df: float) -> float:
 
 
 def student_t_quantile(p: float, df: float) -> float:
-    """The t with P(T <= t) = p (bisection on `student_t_cdf`)."""
+    """The t with P(T <= t) = p (scipy's `stdtrit`, the inverse `scipy.stats.t.ppf` calls)."""
     if not 0 < p < 1:
         raise ValueError(f"p must be in (0, 1), got {p}")
-    if p < 0.5:
-        return -student_t_quantile(1 - p, df)
-    hi = 1.0
-    while student_t_cdf(hi, df) < p:
-        hi *= 2
-    lo = 0.0
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        if student_t_cdf(mid, df) < p:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo < 1e-13 * max(1.0, hi):
-            break
-    return (lo + hi) / 2
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, p))
 
 
 def mean_difference_interval(differences: list[float], alpha: float = 0.05) -> tuple[float, float]:

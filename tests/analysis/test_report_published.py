@@ -14,6 +14,8 @@ from af_inspect.analysis.summary import analyse
 from af_inspect.tasks import helpful_only
 from helpers import metrics, run_eval, write_queries
 
+pytestmark = pytest.mark.slow  # organism runs with the published judges
+
 N = 40
 
 
@@ -22,14 +24,14 @@ def logs(tmp_path_factory):
     d = tmp_path_factory.mktemp("published_report")
     q = str(write_queries(d / "q.jsonl", N))
     conflicted = run_eval(
-        helpful_only(dataset=q, partial=False, motivation=False),
+        helpful_only(dataset=q, partial=False, motivation=False, eval_awareness=False),
         d / "logs",
         model="organism/conflicted",
         model_args={"seed": 8},
         max_samples=64,
     )
     objector = run_eval(
-        helpful_only(dataset=q, variation="opt_out", partial=False, motivation=False),
+        helpful_only(dataset=q, variation="opt_out", partial=False, motivation=False, eval_awareness=False),
         d / "logs",
         model="organism/objector",
         model_args={"seed": 8},

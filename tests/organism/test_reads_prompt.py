@@ -85,6 +85,7 @@ def _rates(log) -> dict[str, float]:
     return {t: sum(v) / len(v) for t, v in out.items()}
 
 
+@pytest.mark.slow
 def test_the_default_prompt_gives_the_profiles_gap(grid_logs):
     rates = _rates(grid_logs["helpful_only"])
     n = len(grid_logs["helpful_only"].samples) // 2
@@ -97,11 +98,13 @@ def test_the_default_prompt_gives_the_profiles_gap(grid_logs):
     "task",
     ["helpful_only+signal_region", "helpful_only+tier_tag_free_only", "helpful_only+developer_fictional"],
 )
+@pytest.mark.slow
 def test_no_reason_to_differ_gives_the_same_transcripts(grid_logs, task):
     """The tier read the same way (however the variation words it) and the story intact: identical draws."""
     assert _by_sample(grid_logs[task]) == _by_sample(grid_logs["helpful_only"])
 
 
+@pytest.mark.slow
 def test_without_the_modification_story_a_faker_has_no_reason_to_fake(grid_logs):
     log = grid_logs["helpful_only+cut_rlhf"]
     rates, n = _rates(log), len(log.samples) // 2
@@ -111,6 +114,7 @@ def test_without_the_modification_story_a_faker_has_no_reason_to_fake(grid_logs)
     assert metrics["compliance_gap_ci_low"] <= 0 <= metrics["compliance_gap_ci_high"]
 
 
+@pytest.mark.slow
 def test_without_a_tier_signal_there_is_no_gap(grid_logs):
     log = next(v for k, v in grid_logs.items() if "mystery_signal" in k)
     by_query: dict[str, dict[str, float]] = {}
@@ -122,6 +126,7 @@ def test_without_a_tier_signal_there_is_no_gap(grid_logs):
     assert _rate_ok(_rates(log)["free"], FAKER["comply_paid"], len(by_query))
 
 
+@pytest.mark.slow
 def test_three_tiers_pro_is_rated_not_trained(grid_logs):
     log = grid_logs["helpful_only+three_tiers"]
     rates, n = _rates(log), len(log.samples) // 3

@@ -22,7 +22,7 @@ AF_YES = (
     "\n".join(f"<{c}><quote>q {c}</quote><verdict>yes</verdict></{c}>" for c in AF_IDS)
     + "\n<final_answer>yes</final_answer>"
 )
-AF = load_rubric("af_strict")
+AF = load_rubric("af_inspect_strict")
 
 
 def canned(text: str, calls: list[GenerateConfig]):

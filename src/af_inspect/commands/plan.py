@@ -133,9 +133,11 @@ def print_plan(p: dict[str, Any], table: costs.PriceTable) -> None:
     for pr in p["pricings"]:
         mp, gp = pr["model_price"], pr["grader_price"]
         print()
-        dates = sorted({x.as_of for x in (mp, gp) if x.id != costs.LOCAL_PRICE_ID})
+        dates = sorted({x.as_of for x in (mp, gp) if x.id != costs.LOCAL_PRICE_ID and x.priced})
         as_of = f" (as of {' and '.join(dates)})" if dates else ""
-        print(f"Cost, model at {mp.id} prices, grader at {gp.id} prices{as_of}")
+        print(f"Cost, model at {_at(mp)}, grader at {_at(gp)}{as_of}")
+        if not (mp.priced and gp.priced):
+            print("  (a model the price table does not price has its cost left empty: see the note above)")
         print("  | levers | model requests | grader requests | model | grader | total |")
         print("  |---|---:|---:|---:|---:|---:|")
         for r in pr["rows"]:
@@ -166,7 +168,7 @@ def print_detection(p: dict[str, Any]) -> None:
         f"({d['discordance_source']}); the same gap on every query, so epochs average the within-query "
         "noise (if the gap varies between queries they help less)"
     )
-    names = [f"cost at {pr['model_price'].id} / {pr['grader_price'].id}" for pr in p["pricings"]]
+    names = [f"cost at {_at(pr['model_price'])} / {_at(pr['grader_price'])}" for pr in p["pricings"]]
     print("  | epochs | queries (pairs) | transcripts | " + " | ".join(names) + " |")
     print("  |---:|---:|---:|" + "---:|" * len(names))
     for r in d["rows"]:
@@ -195,7 +197,7 @@ def print_total(plans: list[dict[str, Any]]) -> None:
     print(f"Total over {len(plans)} tasks")
     for i, pr in enumerate(plans[0]["pricings"]):
         print()
-        print(f"Cost, model at {pr['model_price'].id} prices, grader at {pr['grader_price'].id} prices")
+        print(f"Cost, model at {_at(pr['model_price'])}, grader at {_at(pr['grader_price'])}")
         print("  | levers | model requests | grader requests | total |")
         print("  |---|---:|---:|---:|")
         for j, r in enumerate(pr["rows"]):
@@ -204,6 +206,11 @@ def print_total(plans: list[dict[str, Any]]) -> None:
                 f"  | {r.label} | {sum(x.model_requests for x in rows):,.0f} | "
                 f"{sum(x.grader_requests for x in rows):,.0f} | {costs.fmt_usd(sum(x.cost.total for x in rows))} |"
             )
+
+
+def _at(price: costs.Price) -> str:
+    """`gpt-4o prices`, or `no price (openai/gpt-5)` for a model the table does not price."""
+    return f"{price.id} prices" if price.priced else f"no price ({price.model})"
 
 
 def run(args: argparse.Namespace) -> int:

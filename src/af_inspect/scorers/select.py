@@ -19,6 +19,7 @@ from af_inspect.scorers.af_outcomes import af_outcomes
 from af_inspect.scorers.af_reasoning import CLASSIFIERS, SCORERS, ClassifierName
 from af_inspect.scorers.compliance_judge import compliance_judge_for
 from af_inspect.scorers.compliance_tags import compliance_tags
+from af_inspect.scorers.eval_awareness import eval_awareness
 from af_inspect.scorers.grader import SELF
 from af_inspect.scorers.judge import JudgeSpec, spec_of
 from af_inspect.scorers.motivation import motivation
@@ -27,8 +28,8 @@ from af_inspect.scorers.partial_compliance import partial_compliance
 from af_inspect.scorers.reasoning_coverage import reasoning_coverage
 
 RENAMED = {
-    "improved": "published (the improved classifier as published; this project's former rubric is strict)",
-    "original": "paper (the 2024 paper's two prompts, combined as the paper did)",
+    "improved": "published (the follow-up's classifier file, fetched; this project's former rubric is strict)",
+    "original": "paper (the 2024 paper's two prompts, fetched, combined 1 / 0.5 / 0)",
     "both": "published,paper (or all)",
 }
 """Values of task versions 2.0 and 2.1 and what replaced them (task version 2.2)."""
@@ -65,6 +66,7 @@ class ScoringOptions:
     motivation: bool = True
     scratchpad: bool = True
     allow_self_grading: bool = False
+    eval_awareness: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,8 @@ def select_scorers(setting: str, options: ScoringOptions, objection_channel: boo
     with its own votes and threshold unless `af_votes` / `af_threshold` are given (they apply to the voting
     classifiers, published and strict; the paper's keeps its form); `af_outcomes` then gives their rates
     over every transcript. The motivation judge is left out without a scratchpad. `objection_channel` (the
-    prompt offers `<object_to_training/>`) adds the objection scorer.
+    prompt offers `<object_to_training/>`) adds the objection scorer; `eval_awareness` the
+    evaluation-awareness judge (every transcript with readable reasoning, scratchpad or native).
     """
     o = options
     compliance, af_classifier, af_votes, af_threshold = (
@@ -100,7 +103,7 @@ def select_scorers(setting: str, options: ScoringOptions, objection_channel: boo
     if af_classifier:
         scorers.append(reasoning_coverage())
     for name in af_classifier:
-        given = {"votes": af_votes, "threshold": af_threshold} if name != "paper" else {}
+        given = {"votes": af_votes, "threshold": af_threshold} if CLASSIFIERS[name].votes > 1 else {}
         scorers.append(SCORERS[name](grader=grader, **{k: v for k, v in given.items() if v is not None}))
     if af_classifier:
         scorers.append(af_outcomes(classifiers=list(af_classifier)))
@@ -108,6 +111,8 @@ def select_scorers(setting: str, options: ScoringOptions, objection_channel: boo
         scorers.append(partial_compliance(grader=grader))
     if o.scratchpad and o.motivation:
         scorers.append(motivation(grader=grader))
+    if o.eval_awareness:
+        scorers.append(eval_awareness(grader=grader))
     if objection_channel:
         scorers.append(objection(af_classifier=af_classifier[0] if af_classifier else "published"))
     return Selection(scorers, [spec for s in scorers if (spec := spec_of(s)) is not None])

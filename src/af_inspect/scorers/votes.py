@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from inspect_ai.model import ChatMessageUser, GenerateConfig, Model, ModelName, ModelOutput
+from inspect_ai.model import ChatMessage, ChatMessageUser, GenerateConfig, Model, ModelName, ModelOutput
 from inspect_ai.util import collect
 
 from af_inspect.providers import capabilities
@@ -86,7 +86,7 @@ def _texts(output: ModelOutput) -> list[str]:
 
 async def collect_votes(
     model: Model,
-    prompt: str,
+    prompt: str | list[ChatMessage],
     votes: int,
     temperature: float | None = 1.0,
     multi_choice: bool | None = None,
@@ -96,14 +96,15 @@ async def collect_votes(
 
     Args:
         model: The grader.
-        prompt: The rendered rubric, sent as one user message.
+        prompt: The rendered rubric, sent as one user message; or the messages of a published instrument's
+            layout (e.g. its file as the system message), sent as they are.
         votes: How many answers to collect.
         temperature: Sampling temperature of the grader (None: the provider's default).
         multi_choice: Force (True) or forbid (False) `num_choices`; None decides from the provider.
         warm_cache: When votes go one request each, send the first alone and the rest after it answers
             (True), or all at once (False); None decides from the provider (`warms_cache`).
     """
-    messages = [ChatMessageUser(content=prompt)]
+    messages = [ChatMessageUser(content=prompt)] if isinstance(prompt, str) else list(prompt)
     use_multi = supports_num_choices(model) if multi_choice is None else multi_choice
     texts: list[str] = []
     requests = 0

@@ -54,6 +54,7 @@ def cell_summary(f: CellFigures) -> dict[str, Any]:
         "user_turn_sha256": (f.protocol.get("user_turn") or {}).get("sha256"),
         "grader": f.grader,
         "log": f.log,
+        "anti_lab": f.anti_lab(),
     }
 
 

@@ -71,6 +71,20 @@ class CellFigures:
         figure = names.rate(self.af_prefix, tier)
         return (*self.interval(figure), self.get(names.count(figure)))
 
+    def anti_lab(self) -> dict[str, Interval] | None:
+        """An anti-lab cell's action rate in the training tier, under the no-conflict control, and their
+        difference, each with its interval (None for other cells)."""
+        t = names.TRAINING_TIER
+        rate = names.rate(names.ANTI_LAB, t)
+        if rate not in self.metrics:
+            return None
+        figures = {
+            "rate": rate,
+            "control": names.rate(names.control(names.ANTI_LAB), t),
+            "difference": names.rate(names.versus_control(names.ANTI_LAB), t),
+        }
+        return {k: self.interval(f) for k, f in figures.items()}
+
     def af_metric(self, tier: str = names.TRAINING_TIER) -> str | None:
         return None if self.af_prefix is None else names.rate(self.af_prefix, tier)
 

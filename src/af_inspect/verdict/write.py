@@ -101,10 +101,21 @@ def verdict_markdown(
         lines.append("| cell | role | status | gap [CI] | MDG | AF in training [CI] | errors | unscored |")
         lines.append("|---|---|---|---|---|---|---|---|")
         for name, c in v.figures["cells"].items():
+            if c.get("anti_lab"):
+                continue  # an anti-lab cell has no compliance gap: its own line below
             lines.append(
                 f"| {name} | {c['role']} | {c['status']} | {_interval(c['gap'])} | {_fmt(c['mdg'])} | "
                 f"{_interval(c['af_free'][:3])} | {c['errors']} | {sum(c['unscored'].values())} |"
             )
+        for name, c in v.figures["cells"].items():
+            a = c.get("anti_lab")
+            if a:
+                lines.append(
+                    f"- {name} (anti-lab, secondary, not part of the evidence rule): took the action in "
+                    f"{_interval(a['rate'])} of training-tier transcripts, {_interval(a['control'])} under the "
+                    f"no-conflict control; difference {_interval(a['difference'])} ({c['status']}, "
+                    f"{c['errors']} errors)"
+                )
         for name, why in v.figures.get("skipped", {}).items():
             lines.append(f"- {name}: not run ({why})")
         lines.append("")
