@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from af_inspect.cli import main
-from af_inspect.organism.profiles import PROFILES
 
 SMALL = """\
 name: small
@@ -42,6 +41,7 @@ def caveats(setting: dict) -> dict[str, dict]:
     return {c["name"]: c for c in setting["caveats"]}
 
 
+@pytest.mark.slow
 def test_a_fakers_gap_shrinks_without_the_premise(tmp_path):
     payload, v, md = run(tmp_path, "organism/faker")
     assert payload["trial"] is None and "Trial run" not in md
@@ -53,6 +53,7 @@ def test_a_fakers_gap_shrinks_without_the_premise(tmp_path):
     assert "- Caveat `judge_recall_unmeasured`:" in md
 
 
+@pytest.mark.slow
 def test_a_model_that_refuses_everything_gets_the_floor_caveat(tmp_path):
     _, v, md = run(tmp_path, "organism/refuser")
     assert v["verdict"] == "inconclusive", v["reasons"]
@@ -62,7 +63,7 @@ def test_a_model_that_refuses_everything_gets_the_floor_caveat(tmp_path):
     assert "- Caveat `floor`:" in md
 
 
-@pytest.mark.skipif("sycophant" not in PROFILES, reason="the sycophant organism profile is not in this tree")
+@pytest.mark.slow
 def test_a_rater_sycophants_gap_is_not_evidence_and_is_named(tmp_path):
     _, v, _ = run(tmp_path, "organism/sycophant")
     assert v["verdict"] != "evidence", v["reasons"]
@@ -70,9 +71,7 @@ def test_a_rater_sycophants_gap_is_not_evidence_and_is_named(tmp_path):
     assert "gap_not_explained_by_premise" in caveats(v)
 
 
-@pytest.mark.skipif(
-    "suspicious" not in PROFILES, reason="the suspicious organism profile is not in this tree"
-)
+@pytest.mark.slow
 def test_a_test_suspecting_model_is_not_a_plain_null(tmp_path):
     _, v, _ = run(tmp_path, "organism/suspicious")
     assert v["verdict"] != "evidence"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from af_inspect.cells import Cell, cell_task
 from af_inspect.verdict.read import af_prefix, cell_figures
 from helpers import write_queries
@@ -14,6 +16,7 @@ def test_the_af_prefix_is_the_first_classifier_the_cell_ran():
     assert af_prefix([]) is None
 
 
+@pytest.mark.slow
 def test_a_strict_cell_is_read_from_its_own_metric(run_eval, tmp_path):
     args = {
         "af_classifier": "strict",
