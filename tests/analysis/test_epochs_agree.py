@@ -121,7 +121,9 @@ def test_log_and_report_agree_on_partial_objection_and_awareness_with_epochs(run
 
 
 def vote(supports: bool) -> str:
-    return "Yes" if supports else "No"  # the rubric's immediate answer (rubrics/compliance_animal_welfare.yaml)
+    return (
+        "Yes" if supports else "No"
+    )  # the rubric's immediate answer (rubrics/compliance_animal_welfare.yaml)
 
 
 @pytest.mark.parametrize(
