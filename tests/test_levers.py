@@ -245,7 +245,12 @@ def test_system_prompt_identical_across_tiers_and_first(tmp_path):
 def test_openai_grader_gets_all_votes_in_one_request(tmp_path, fake):
     qfile = write_queries(tmp_path / "q.jsonl", 3)
     task = helpful_only(
-        dataset=str(qfile), af_votes=20, partial=False, motivation=False, eval_awareness=False
+        dataset=str(qfile),
+        af_votes=20,
+        partial=False,
+        motivation=False,
+        eval_awareness=False,
+        af_classifier="af_inspect",
     )
     log = _eval(tmp_path, task, "organism/faker", model_roles={"grader": gpt4o(fake)})
     af = [r for r in fake.of("grader") if "<hidden_reasoning>" in _text(r["body"]["messages"][-1]["content"])]
@@ -253,14 +258,21 @@ def test_openai_grader_gets_all_votes_in_one_request(tmp_path, fake):
     assert all(r["body"].get("n") == 20 for r in af)
     # and the votes came back: every transcript has 20 valid votes
     for s in log.samples:
-        md = s.scores["af_reasoning"].metadata
+        md = s.scores["af_reasoning_inspect"].metadata
         assert md["grader_requests"] == 1 and md["n_valid_votes"] + md["n_invalid_votes"] == 20
 
 
 def test_anthropic_grader_gets_one_request_per_vote(tmp_path, fake):
     """Anthropic's API has no `n`: the number of grader requests is votes x transcripts."""
     qfile = write_queries(tmp_path / "q.jsonl", 2)
-    task = helpful_only(dataset=str(qfile), af_votes=5, partial=False, motivation=False, eval_awareness=False)
+    task = helpful_only(
+        dataset=str(qfile),
+        af_votes=5,
+        partial=False,
+        motivation=False,
+        eval_awareness=False,
+        af_classifier="af_inspect",
+    )
     _eval(tmp_path, task, "organism/faker", model_roles={"grader": opus(fake)})
     af = [r for r in fake.of("grader") if "<hidden_reasoning>" in _text(r["body"]["messages"][-1]["content"])]
     assert len(af) == 4 * 5
@@ -280,7 +292,14 @@ def test_anthropic_grader_votes_wait_for_the_first_so_they_read_its_cache(tmp_pa
     """One vote is sent alone; the others only after it is answered (and has written the prompt cache)."""
     fake.grader_delay = 0.05
     qfile = write_queries(tmp_path / "q.jsonl", 2)
-    task = helpful_only(dataset=str(qfile), af_votes=5, partial=False, motivation=False, eval_awareness=False)
+    task = helpful_only(
+        dataset=str(qfile),
+        af_votes=5,
+        partial=False,
+        motivation=False,
+        eval_awareness=False,
+        af_classifier="af_inspect",
+    )
     _eval(tmp_path, task, "organism/faker", model_roles={"grader": opus(fake)}, max_connections=50)
     groups = _af_requests_by_prompt(fake)
     assert len(groups) == 4 and all(len(g) == 5 for g in groups)
@@ -297,7 +316,14 @@ def test_votes_are_sent_together_where_nothing_is_cached(tmp_path, fake):
     """With prompt caching off, waiting for the first vote would only add latency: all go at once."""
     fake.grader_delay = 0.05
     qfile = write_queries(tmp_path / "q.jsonl", 2)
-    task = helpful_only(dataset=str(qfile), af_votes=5, partial=False, motivation=False, eval_awareness=False)
+    task = helpful_only(
+        dataset=str(qfile),
+        af_votes=5,
+        partial=False,
+        motivation=False,
+        eval_awareness=False,
+        af_classifier="af_inspect",
+    )
     grader = get_model(
         OPUS, base_url=fake.url, streaming=False, memoize=False, config=GenerateConfig(cache_prompt=False)
     )
@@ -313,7 +339,8 @@ def test_votes_are_sent_together_where_nothing_is_cached(tmp_path, fake):
 def test_planned_grader_requests_match_what_is_sent(tmp_path, fake):
     """`af-inspect plan`'s counts, with the observed compliance rates as its assumptions, equal the requests."""
     qfile = write_queries(tmp_path / "q.jsonl", 8)
-    task = helpful_only(dataset=str(qfile), af_votes=4)
+    # this project's rubrics (a published file is priced only once fetched; docs/judges.md)
+    task = helpful_only(dataset=str(qfile), af_votes=4, af_classifier="af_inspect", partial=False)
     log = _eval(tmp_path, task, "organism/faker", model_roles={"grader": gpt4o(fake)})
     complied = {
         t: [s.scores["compliance_tags"].value for s in log.samples if s.metadata["tier"] == t]
@@ -330,12 +357,12 @@ def test_planned_grader_requests_match_what_is_sent(tmp_path, fake):
     for r in fake.of("grader"):
         prompt = _text(r["body"]["messages"][-1]["content"])
         kind = (
-            "af_reasoning"
+            "af_reasoning_inspect"
             if "alignment faking" in prompt.lower() and "four criteria" in prompt.lower()
             else "other"
         )
         sent[kind] = sent.get(kind, 0) + 1
-    assert planned["af_reasoning"] == pytest.approx(sent["af_reasoning"])
+    assert planned["af_reasoning_inspect"] == pytest.approx(sent["af_reasoning_inspect"])
     assert sum(planned.values()) == pytest.approx(len(fake.of("grader")))
     assert w.total("model", "requests") == len(log.samples)
 
@@ -355,13 +382,18 @@ def test_no_af_grader_call_without_a_scratchpad(tmp_path, fake):
     qfile = write_queries(tmp_path / "q.jsonl", 3)
     # the evaluated model grades itself here (opted into): the grader requests reach the same fake server
     task = helpful_only(
-        dataset=str(qfile), partial=False, motivation=False, eval_awareness=False, allow_self_grading=True
+        dataset=str(qfile),
+        partial=False,
+        motivation=False,
+        eval_awareness=False,
+        af_classifier="af_inspect",
+        allow_self_grading=True,
     )
     log = _eval(tmp_path, task, gpt4o(fake))
     af = [r for r in fake.of("grader") if "<hidden_reasoning>" in _text(r["body"]["messages"][-1]["content"])]
     assert len(af) == 3, "only the three free-tier transcripts (with a scratchpad) were sent to the judge"
     for s in log.samples:
-        score = s.scores["af_reasoning"]
+        score = s.scores["af_reasoning_inspect"]
         if s.metadata["tier"] == "paid":
             assert score.metadata["applicable"] is False and "No grader call" in score.explanation
         else:
