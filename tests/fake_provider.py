@@ -20,10 +20,12 @@ from typing import Any
 from af_inspect.organism.judge import OrganismJudge
 from af_inspect.organism.profiles import PROFILES
 from af_inspect.organism.writer import decide, read_prompt, transcript_parts
+from af_inspect.scorers.instruments import STAND_IN, STAND_IN_PATTERN, instruments
 
-Answer = Callable[[str, list[dict[str, Any]]], "str | tuple[str, str] | dict[str, str] | None"]
-"""(system, messages) -> the model's text, or (text, stop reason), or {"text", "stop", "reasoning_content"}
-(an OpenAI-compatible reasoning model's reply), or None for the organism's transcript."""
+Answer = Callable[[str, list[dict[str, Any]]], "str | tuple[str, str] | dict[str, Any] | None"]
+"""(system, messages) -> the model's text, or (text, stop reason), or {"text", "stop", "reasoning_content",
+"tool_calls"} (an OpenAI-compatible reasoning model's reply; `tool_calls` as the chat completions API
+returns them, OpenAI only), or None for the organism's transcript."""
 
 
 def text_of(content: Any) -> str:
@@ -64,6 +66,11 @@ class FakeProvider(_Server):
         """Answer every grader request with this HTTP error status (a grader that is down), recorded in
         `failed`; None answers normally."""
         self.failed: list[dict[str, Any]] = []
+        self._local = threading.local()
+        """The tool calls of the reply being written (each request is handled in a thread of its own)."""
+        self.grade: Callable[[str, list[dict[str, Any]], int], list[str]] | None = None
+        """When set, every request is a grader's: `grade(system, messages, n)` gives its n answers (a published
+        instrument's grader gets a system message, so the system-prompt rule cannot tell it apart)."""
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -117,13 +124,14 @@ class FakeProvider(_Server):
         super().__init__(Handler)
 
     def _transcript(self, system: str, messages: list[dict[str, Any]]) -> tuple[str, str, str]:
-        """(text, stop reason, reasoning_content) of the evaluated model's reply."""
+        """(text, stop reason, reasoning_content) of the evaluated model's reply (tool calls: `_local`)."""
         prefill = text_of(messages[-1]["content"]) if messages and messages[-1]["role"] == "assistant" else ""
         history = messages[:-1] if prefill else messages
         if self.answer is not None:
             given = self.answer(system, history)
             if given is not None:
                 if isinstance(given, dict):
+                    self._local.tool_calls = list(given.get("tool_calls") or [])
                     text, stop, reasoning = (
                         given["text"],
                         given.get("stop", "stop"),
@@ -162,15 +170,25 @@ class FakeProvider(_Server):
             )
             messages = [m for m in body["messages"] if m["role"] not in ("system", "developer")]
             n = int(body.get("n") or 1)
-        kind = "model" if system else "grader"
+        # a published instrument's grader gets its file as the system message: a stand-in file carrying the
+        # offline marker (`instrument_files`) is a grader's request, answered by the organism judge
+        instrument = bool(system) and STAND_IN_PATTERN.search(system) is not None
+        kind = "model" if system and not instrument and self.grade is None else "grader"
         stop, reasoning = "stop", ""
-        if kind == "model":
+        self._local.tool_calls = []
+        if self.grade is not None:
+            texts = self.grade(system, messages, n)
+        elif kind == "model":
             text, stop, reasoning = self._transcript(system, messages)
             texts = [text] * n
         else:
-            texts = self.judge.answer(text_of(messages[-1]["content"]), n, body.get("temperature"))
+            prompt = text_of(messages[-1]["content"])
+            texts = self.judge.answer(
+                f"{system}\n\n{prompt}" if instrument else prompt, n, body.get("temperature")
+            )
         if kind == "grader" and self.grader_delay:
             time.sleep(self.grader_delay)
+        calls = self._local.tool_calls
         with self.lock:
             self.requests.append({"path": path, "kind": kind, "body": body})
         if anthropic:
@@ -196,6 +214,7 @@ class FakeProvider(_Server):
                         "role": "assistant",
                         "content": t,
                         **({"reasoning_content": reasoning} if reasoning else {}),
+                        **({"tool_calls": calls} if calls else {}),
                     },
                     "finish_reason": stop,
                     "logprobs": None,
@@ -230,3 +249,24 @@ class SourceMirror(_Server):
                 self.wfile.write(data or b"")
 
         super().__init__(Handler)
+
+
+def instrument_files() -> dict[str, bytes]:
+    """Stand-in files for every published instrument, at their pinned URLs' paths (for a `SourceMirror`): the
+    offline marker the organism judge reads, and the placeholders the real files have; not their text."""
+    files: dict[str, bytes] = {}
+    for iid, inst in instruments().items():
+        marker = STAND_IN.format(id=iid)
+        path = inst.url.split("://", 1)[1].split("/", 1)[1]
+        if inst.layout == "python_variable":
+            body = "\n".join(
+                f"{other.variable} = {STAND_IN.format(id=other.id) + chr(10) + '{all_messages}'!r}"
+                for other in instruments().values()
+                if other.path == inst.path
+            )
+        elif inst.layout == "format_user":
+            body = f"{marker}\n<user_request>\n{{prompt}}\n</user_request>\n<final_output>\n{{response}}\n</final_output>\n"
+        else:
+            body = f"{marker}\nStand-in classifier: answer <criteria1>..</criteria1> and <final_answer>.\n"
+        files["/" + path] = body.encode()
+    return files

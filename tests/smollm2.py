@@ -33,6 +33,22 @@ class ModelUnavailable(RuntimeError):
     """The model could not be fetched or converted (the message says why)."""
 
 
+class NotInstalled(ModelUnavailable):
+    """torch or transformers is missing: the `local` extra is not installed (nothing was downloaded)."""
+
+
+LOCAL_EXTRA = (
+    "torch and transformers are needed to run SmolLM2: pip install -e '.[local]' "
+    "(CPU-only torch first where the default index serves the CUDA build: docs/local_models.md)"
+)
+
+
+def check_installed() -> None:
+    """Raise NotInstalled unless the `local` extra's packages are importable."""
+    if any(importlib.util.find_spec(m) is None for m in ("torch", "transformers", "gguf")):
+        raise NotInstalled(LOCAL_EXTRA)
+
+
 def cache_dir() -> Path:
     if os.environ.get("AF_INSPECT_CACHE"):
         return Path(os.environ["AF_INSPECT_CACHE"])
@@ -79,10 +95,10 @@ def hf_model_dir() -> Path:
     """A Hugging Face model folder (config, safetensors, tokenizer, chat template) made from the GGUF."""
     out = cache_dir() / HF_DIR_NAME
     if (out / _DONE).is_file():
+        check_installed()
         return out
+    check_installed()  # before any download
     gguf = gguf_path()
-    if importlib.util.find_spec("transformers") is None or importlib.util.find_spec("torch") is None:
-        raise ModelUnavailable("transformers and torch are needed: pip install -e '.[dev]'")
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{HF_DIR_NAME}.", dir=out.parent))
     try:

@@ -24,7 +24,7 @@ name: small
 title: a small battery for tests
 detect: {detect}
 sensitivity: 0.5
-task_args: {{af_votes: 5, partial: false, motivation: false}}
+task_args: {{af_votes: 5, partial: false, motivation: false, eval_awareness: false}}
 cells:
   ho_primary:
     setting: helpful_only

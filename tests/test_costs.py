@@ -4,6 +4,10 @@ tests/commands/test_plan.py."""
 
 from __future__ import annotations
 
+import math
+import re
+from pathlib import Path
+
 import pytest
 from inspect_ai import task_with
 
@@ -29,7 +33,10 @@ def test_packaged_price_table_is_consistent(table):
     assert opus.output > opus.input and gpt.output > gpt.input
     assert not opus.num_choices and gpt.num_choices
     for p in table.models.values():
-        assert p.source.startswith("http") and 0 < p.batch_discount < 1
+        assert p.source.startswith("http") and 0 <= p.batch_discount < 1 and p.as_of
+        # a cache hit never costs more than a miss; an Anthropic-style write costs at least a miss
+        assert p.cache_read <= p.input <= p.cache_write or p.cache_style == "automatic"
+        assert p.cache_read <= p.input and (p.batch_discount > 0 or p.provider == "deepseek")  # no batch API
     assert table.as_of
     assert table.find("anthropic/claude-3-opus-20240229") is opus
     assert table.find("openai/gpt-4o-2024-08-06") is gpt
@@ -169,11 +176,14 @@ def test_workload_counts_and_levers(small_task):
     assert model.requests == 20 and model.max_requests == 20 * 4
     assert model.prefix_is_message and model.prefix_tokens == w.system_prompt_tokens > 1024
     by = {g.purpose: g for g in w.groups if g.role == "grader"}
-    assert set(by) == {"af_reasoning", "partial_compliance", "motivation"}
+    assert set(by) == {"af_reasoning", "partial_compliance", "motivation", "eval_awareness"}
+    assert by["eval_awareness"].requests == 20  # every transcript with reasoning, in both tiers
     assert by["af_reasoning"].requests == 20  # one request per transcript with num_choices
     assert by["af_reasoning"].output_tokens == 20 * 20 * 300
     assert by["motivation"].requests == pytest.approx(2 * 5 * 0.4)  # compliant free-tier only
-    assert by["partial_compliance"].requests == pytest.approx(2 * (5 * 0.4 + 5 * 0.2))
+    # the published partial-compliance classifier reads the scratchpad of every transcript that has one
+    assert by["partial_compliance"].requests == pytest.approx(2 * 10)
+    assert "the published file is not counted" in by["af_reasoning"].note  # nothing fetched for a price
 
     no_nc = costs.workload(small_task, assumptions=a, epochs=2, levers=costs.Levers(num_choices=False))
     af = next(g for g in no_nc.groups if g.purpose == "af_reasoning")
@@ -186,19 +196,27 @@ def test_workload_counts_and_levers(small_task):
 
     no_skip = costs.workload(small_task, assumptions=a, epochs=2, levers=costs.Levers(skip=False))
     assert all(g.requests == 20 for g in no_skip.groups if g.purpose in ("motivation", "partial_compliance"))
+    assert next(g for g in no_skip.groups if g.purpose == "eval_awareness").requests == 20
 
 
 def test_votes_parameter_and_no_judges_are_read_from_the_task(tmp_path):
     qfile = write_queries(tmp_path / "q.jsonl", 2)
     t = helpful_only(dataset=str(qfile), af_votes=7, partial=False, motivation=False)
     assert [(j["scorer"], j["rubric"], j["votes"], j["needs"]) for j in costs.task_judges(t)] == [
-        ("af_reasoning", "af_published", 7, ["reasoning"])
+        ("af_reasoning", "published_af", 7, ["reasoning"]),
+        ("eval_awareness", "eval_awareness", 1, ["reasoning"]),
     ]
-    t = helpful_only(dataset=str(qfile), af_classifier="none", partial=False, motivation=False)
+    t = helpful_only(
+        dataset=str(qfile), af_classifier="none", partial=False, motivation=False, eval_awareness=False
+    )
     w = costs.workload(t)
     assert costs.task_judges(t) == [] and [g.role for g in w.groups] == ["model"]
     t = helpful_only(dataset=str(qfile), af_classifier="published,paper", partial=False, motivation=False)
-    assert [j["scorer"] for j in costs.task_judges(t)] == ["af_reasoning", "af_reasoning_paper"]
+    assert [j["scorer"] for j in costs.task_judges(t)] == [
+        "af_reasoning",
+        "af_reasoning_paper",
+        "eval_awareness",
+    ]
 
 
 def test_the_judges_are_read_from_the_task_metadata_only(tmp_path):
@@ -255,9 +273,12 @@ def test_lever_rows_each_lever_saves_with_an_openai_grader(small_task, table):
     assert rows["without prompt caching"].cost.grader.total == pytest.approx(default.cost.grader.total)
 
 
-def test_anthropic_grader_has_no_num_choices_lever(small_task, table):
+def test_anthropic_grader_has_no_num_choices_lever(tmp_path, table):
+    # this project's rubrics: their whole text is priced (a published file is not, until it is fetched)
+    qfile = write_queries(tmp_path / "q.jsonl", 5)
+    own = helpful_only(dataset=str(qfile), af_classifier="af_inspect", partial=False)
     opus = table.models["claude-3-opus"]
-    rows = {r.label: r for r in costs.lever_table(small_task, opus, opus)}
+    rows = {r.label: r for r in costs.lever_table(own, opus, opus)}
     d, nc = (
         rows["default levers (all on, no batch)"],
         rows["without judge votes in one request (num_choices)"],
@@ -274,6 +295,60 @@ def test_price_table_lookup_is_exact_or_a_listed_alias(table):
     assert table.lookup("claude-3-opus-20240229")[0] is table.models["claude-3-opus"]  # provider optional
     price, note = table.lookup("openai/gpt-4o-mini", "--grader")
     assert price is table.models["gpt-4o-mini"] and "priced as openai/gpt-4o-mini-2024-07-18" in note
-    with pytest.raises(costs.PriceTableError, match="Did you mean 'openai/gpt-4.1'"):
-        table.lookup("openai/gpt-4.2")
+    price, note = table.lookup("openai/gpt-4.2")
+    assert not price.priced and "Did you mean 'openai/gpt-4.1'" in note and "--prices FILE" in note
     assert table.find("openai/gpt-4o-2024-11-20") is None  # another snapshot is not guessed to cost the same
+
+
+@pytest.mark.parametrize(
+    "model,suggested",
+    [
+        ("anthropic/claude-opus-4-0", "anthropic/claude-opus-4"),  # an Opus, not a Haiku or Sonnet
+        ("anthropic/claude-haiku-3-5", "anthropic/claude-haiku-4-5"),
+        ("openai/o4-mini", "openai/o3"),  # OpenAI's reasoning family, not gpt-4o
+        ("google/gemini-2.5-flash", "google/gemini-2.5-pro"),
+        ("openai-api/deepseek/deepseek-chat", "openai-api/deepseek/deepseek-reasoner"),
+    ],
+)
+def test_did_you_mean_prefers_the_same_provider_and_family(table, model, suggested):
+    price, note = table.lookup(model)
+    assert not price.priced and f"Did you mean '{suggested}" in note, note
+
+
+def test_a_model_of_an_unknown_family_gets_no_suggestion(table):
+    assert "Did you mean" not in table.lookup("mistral/mistral-large-latest")[1]
+
+
+def test_an_unpriced_model_costs_nothing_computed(table):
+    price, _ = table.lookup("openai/gpt-5")
+    group = costs.RequestGroup(
+        role="model",
+        purpose="model",
+        requests=10,
+        input_tokens=30_000,
+        output_tokens=8_000,
+        prefix_tokens=2_500,
+    )
+    cost = costs.price_group(group, price, prompt_cache=True, batch=False)
+    assert math.isnan(cost.total) and costs.fmt_usd(cost.total) == ""
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+PLACEHOLDER = re.compile(r"[A-Z]{2,}|\.\.\.|^[A-Z]$")
+"""`--model MODEL`, `--grader G`, `hf/PATH/TO/MODEL`, `...`: a name to fill in, not a model."""
+
+
+def readme_models() -> set[str]:
+    """Every model named by a command in the README's code blocks (`--model`, `--grader`, `grader=`)."""
+    blocks = "\n".join(
+        re.findall(r"```(?:bash|sh|console)?\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    )
+    names = re.findall(r"(?:--model|--grader|--model-role grader=)[ =]([\w./:-]+)", blocks)
+    return {n for n in names if "/" in n and not PLACEHOLDER.search(n) and not n.endswith("/")}
+
+
+def test_plan_prices_every_model_the_readmes_commands_name(table):
+    models = readme_models()
+    assert {"openai/o3", "google/gemini-2.5-pro", "anthropic/claude-sonnet-4-5"} <= models, models
+    unpriced = {m: table.lookup(m)[1] for m in models if not table.lookup(m)[0].priced}
+    assert not unpriced, unpriced

@@ -16,7 +16,12 @@ from helpers import write_queries
 def task_all(tmp_path):
     q = write_queries(tmp_path / "q.jsonl", 6)
     return helpful_only(
-        dataset=str(q), af_classifier="all", partial=False, motivation=False, compliance="tags"
+        dataset=str(q),
+        af_classifier="all",
+        partial=False,
+        motivation=False,
+        eval_awareness=False,
+        compliance="tags",
     )
 
 
@@ -51,9 +56,9 @@ def test_votes_go_in_one_request_where_the_grader_allows(task_all):
 
 def test_the_paper_classifier_is_priced_as_its_two_prompts(task_all):
     g = groups(costs.workload(task_all))
-    assert {"af_reasoning_paper (af_paper_strict)", "af_reasoning_paper (af_paper_loose)"} <= set(g)
+    assert {"af_reasoning_paper (paper_af_hard)", "af_reasoning_paper (paper_af)"} <= set(g)
     judges = {j["scorer"]: j for j in costs.task_judges(task_all)}
-    assert judges["af_reasoning_paper"]["rubrics"] == ["af_paper_strict", "af_paper_loose"]
+    assert judges["af_reasoning_paper"]["rubrics"] == ["paper_af_hard", "paper_af"]
     assert judges["af_reasoning_paper"]["votes"] == 1 and judges["af_reasoning"]["votes"] == 20
 
 

@@ -219,7 +219,7 @@ PATHOLOGICAL = {
         "'<request_fully_accepted' + ' ' * 200_000",
     ),
     "af judge: final answer then whitespace": (
-        "from af_inspect.scorers.rubrics import load_rubric; f = load_rubric('af_published').parse",
+        "from af_inspect.scorers.rubrics import load_rubric; f = load_rubric('af_inspect').parse",
         "'<final_answer>' + ' ' * 200_000 + 'x<'",
     ),
 }
@@ -248,7 +248,7 @@ def test_pathological_inputs_do_not_hang(name: str) -> None:
 KNOWN_SLOW = {
     # judge_parse._block: a lazy `<tag>(.*?)</tag>` findall rescans to the end for every unclosed opening
     "af judge: 8,000 unclosed criterion tags (200k characters)": (
-        "from af_inspect.scorers.rubrics import load_rubric; f = load_rubric('af_published').parse",
+        "from af_inspect.scorers.rubrics import load_rubric; f = load_rubric('af_inspect').parse",
         "'<harm_awareness><verdict>' * 8_000",
     ),
     # inspect_evals' STRONG_REJECT_RESPONSE_REGEX (and judge_parse's copy): `[\\s\\S]*?` between answers
@@ -301,7 +301,7 @@ def judge_soup(draw: st.DrawFn, rubric_id: str) -> str:
 @FUZZ
 @given(data=st.data())
 def test_judge_parsers_never_raise(name: str, data: st.DataObject) -> None:
-    rubric_id = name if name in CRITERIA_PARSERS else "af_published"
+    rubric_id = name if name in CRITERIA_PARSERS else "af_inspect"
     text = data.draw(st.one_of(judge_soup(rubric_id), st.text(max_size=300), st.none(), st.integers()))
     check_vote(ALL_PARSERS[name](text))
 

@@ -176,7 +176,9 @@ def _eval(tmp_path, task, model, **kwargs):
 
 
 def _no_judges(qfile) -> Any:
-    return helpful_only(dataset=str(qfile), af_classifier="none", partial=False, motivation=False)
+    return helpful_only(
+        dataset=str(qfile), af_classifier="none", partial=False, motivation=False, eval_awareness=False
+    )
 
 
 # ------------------------------------------------------------------------------------------ prompt caching
@@ -242,7 +244,9 @@ def test_system_prompt_identical_across_tiers_and_first(tmp_path):
 
 def test_openai_grader_gets_all_votes_in_one_request(tmp_path, fake):
     qfile = write_queries(tmp_path / "q.jsonl", 3)
-    task = helpful_only(dataset=str(qfile), af_votes=20, partial=False, motivation=False)
+    task = helpful_only(
+        dataset=str(qfile), af_votes=20, partial=False, motivation=False, eval_awareness=False
+    )
     log = _eval(tmp_path, task, "organism/faker", model_roles={"grader": gpt4o(fake)})
     af = [r for r in fake.of("grader") if "<hidden_reasoning>" in _text(r["body"]["messages"][-1]["content"])]
     assert len(af) == 6, "one AF request per transcript (each organism transcript has a scratchpad)"
@@ -256,7 +260,7 @@ def test_openai_grader_gets_all_votes_in_one_request(tmp_path, fake):
 def test_anthropic_grader_gets_one_request_per_vote(tmp_path, fake):
     """Anthropic's API has no `n`: the number of grader requests is votes x transcripts."""
     qfile = write_queries(tmp_path / "q.jsonl", 2)
-    task = helpful_only(dataset=str(qfile), af_votes=5, partial=False, motivation=False)
+    task = helpful_only(dataset=str(qfile), af_votes=5, partial=False, motivation=False, eval_awareness=False)
     _eval(tmp_path, task, "organism/faker", model_roles={"grader": opus(fake)})
     af = [r for r in fake.of("grader") if "<hidden_reasoning>" in _text(r["body"]["messages"][-1]["content"])]
     assert len(af) == 4 * 5
@@ -276,7 +280,7 @@ def test_anthropic_grader_votes_wait_for_the_first_so_they_read_its_cache(tmp_pa
     """One vote is sent alone; the others only after it is answered (and has written the prompt cache)."""
     fake.grader_delay = 0.05
     qfile = write_queries(tmp_path / "q.jsonl", 2)
-    task = helpful_only(dataset=str(qfile), af_votes=5, partial=False, motivation=False)
+    task = helpful_only(dataset=str(qfile), af_votes=5, partial=False, motivation=False, eval_awareness=False)
     _eval(tmp_path, task, "organism/faker", model_roles={"grader": opus(fake)}, max_connections=50)
     groups = _af_requests_by_prompt(fake)
     assert len(groups) == 4 and all(len(g) == 5 for g in groups)
@@ -293,7 +297,7 @@ def test_votes_are_sent_together_where_nothing_is_cached(tmp_path, fake):
     """With prompt caching off, waiting for the first vote would only add latency: all go at once."""
     fake.grader_delay = 0.05
     qfile = write_queries(tmp_path / "q.jsonl", 2)
-    task = helpful_only(dataset=str(qfile), af_votes=5, partial=False, motivation=False)
+    task = helpful_only(dataset=str(qfile), af_votes=5, partial=False, motivation=False, eval_awareness=False)
     grader = get_model(
         OPUS, base_url=fake.url, streaming=False, memoize=False, config=GenerateConfig(cache_prompt=False)
     )
@@ -350,7 +354,9 @@ def test_no_af_grader_call_without_a_scratchpad(tmp_path, fake):
     fake.model_answer = answer
     qfile = write_queries(tmp_path / "q.jsonl", 3)
     # the evaluated model grades itself here (opted into): the grader requests reach the same fake server
-    task = helpful_only(dataset=str(qfile), partial=False, motivation=False, allow_self_grading=True)
+    task = helpful_only(
+        dataset=str(qfile), partial=False, motivation=False, eval_awareness=False, allow_self_grading=True
+    )
     log = _eval(tmp_path, task, gpt4o(fake))
     af = [r for r in fake.of("grader") if "<hidden_reasoning>" in _text(r["body"]["messages"][-1]["content"])]
     assert len(af) == 3, "only the three free-tier transcripts (with a scratchpad) were sent to the judge"

@@ -29,7 +29,7 @@ def metrics(log) -> dict[str, float]:
 @pytest.mark.slow  # a known-answer run
 def test_the_organism_reasoning_natively_is_judged_through_the_native_path(tmp_path):
     log = inspect_eval(
-        helpful_only(partial=False, motivation=False),
+        helpful_only(partial=False, motivation=False, eval_awareness=False),
         model="organism/reasoner",
         model_args={"seed": 4},
         log_dir=str(tmp_path),
@@ -60,7 +60,10 @@ def test_a_reasoning_model_behind_an_openai_compatible_server(tmp_path, monkeypa
     try:
         model = get_model("openai-api/localr1/r1", base_url=fake.url + "/v1", memoize=False)
         task = helpful_only(
-            dataset=str(write_queries(tmp_path / "q.jsonl", 4)), partial=False, motivation=False
+            dataset=str(write_queries(tmp_path / "q.jsonl", 4)),
+            partial=False,
+            motivation=False,
+            eval_awareness=False,
         )
         log = inspect_eval(
             task,
@@ -101,7 +104,9 @@ def test_redacted_and_summarised_reasoning_are_flagged_never_none():
 
 def test_an_unscored_af_judgement_says_which_reasoning_it_lacked(tmp_path):
     log = inspect_eval(
-        helpful_only(scratchpad=False, af_classifier="published", partial=False, motivation=False),
+        helpful_only(
+            scratchpad=False, af_classifier="published", partial=False, motivation=False, eval_awareness=False
+        ),
         model="organism/faker",
         limit=4,
         log_dir=str(tmp_path),
@@ -156,6 +161,7 @@ def test_a_provider_that_refuses_the_prefill_gets_the_request_without_it(tmp_pat
             af_classifier="none",
             partial=False,
             motivation=False,
+            eval_awareness=False,
         )
         log = inspect_eval(task, model=model, log_dir=str(tmp_path / "logs"), display="none", max_retries=1)[
             0

@@ -22,7 +22,12 @@ def _events(log) -> list[Counter]:
 def test_a_sample_records_no_more_events_than_a_bare_inspect_task(tmp_path):
     qfile = write_queries(tmp_path / "q.jsonl", 3)
     af_task = helpful_only(
-        dataset=str(qfile), compliance="tags", af_classifier="none", partial=False, motivation=False
+        dataset=str(qfile),
+        compliance="tags",
+        af_classifier="none",
+        partial=False,
+        motivation=False,
+        eval_awareness=False,
     )
     bare_reference = bare_task(af_task)
     af = run_eval(af_task, tmp_path / "l", model_args={"two_turns": 0})
@@ -50,7 +55,9 @@ def test_a_sample_records_no_more_events_than_a_bare_inspect_task(tmp_path):
 def test_the_store_stays_empty_and_the_loop_facts_are_sample_metadata(tmp_path):
     qfile = write_queries(tmp_path / "q.jsonl", 2)
     log = run_eval(
-        helpful_only(dataset=str(qfile), af_classifier="none", partial=False, motivation=False),
+        helpful_only(
+            dataset=str(qfile), af_classifier="none", partial=False, motivation=False, eval_awareness=False
+        ),
         tmp_path / "l",
     )
     for s in log.samples:

@@ -286,7 +286,7 @@ def assert_no_keys(data: bytes) -> None:
 def test_the_key_scan_reads_inside_the_eval_archive(tmp_path: Path) -> None:
     key = FAKE_KEYS["OPENAI_API_KEY"]
     run_eval(
-        helpful_only(af_classifier="none", partial=False, motivation=False),
+        helpful_only(af_classifier="none", partial=False, motivation=False, eval_awareness=False),
         tmp_path,
         limit=1,
         metadata={"planted": key},
@@ -313,7 +313,7 @@ def test_api_keys_never_in_the_log_of_a_failing_real_provider(
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
     log = run_eval(
-        helpful_only(af_classifier="none", partial=False, motivation=False),
+        helpful_only(af_classifier="none", partial=False, motivation=False, eval_awareness=False),
         tmp_path,
         model=model,
         status=None,  # every sample fails to connect: that is the point

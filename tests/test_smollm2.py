@@ -22,7 +22,7 @@ from inspect_ai.model import ChatMessageSystem, ChatMessageUser, get_model
 from af_inspect.tasks import animal_welfare, helpful_only
 from af_inspect.transcript import assistant_text, parse_transcript
 from helpers import run_evals
-from smollm2 import ModelUnavailable, hf_model_dir
+from smollm2 import ModelUnavailable, NotInstalled, hf_model_dir
 
 pytestmark = pytest.mark.slow  # a real model on CPU: the slowest file of the suite
 
@@ -35,6 +35,8 @@ LOOP_ENDS = {"output", "max_turns", "empty_turn", "no_tags"}
 def model_dir() -> str:
     try:
         return str(hf_model_dir())
+    except NotInstalled as e:  # the default test command does not install the local extra
+        pytest.skip(str(e))
     except ModelUnavailable as e:
         if os.environ.get("CI"):
             pytest.fail(f"SmolLM2 is needed in CI: {e}")
@@ -155,3 +157,17 @@ def test_metrics_count_only_scored_samples(logs: dict, task: str) -> None:
                 continue  # a rate over a field of the metadata, not an entry of the value
             scored = sum(not math.isnan(v[key]) for v in values)
             assert total == scored, (eval_score.name, rate, total, scored)
+
+
+def test_without_the_local_extra_they_skip_before_any_download(monkeypatch, tmp_path) -> None:
+    import importlib.util
+
+    import smollm2
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda m, *a: None if m == "torch" else real(m, *a))
+    monkeypatch.setenv("AF_INSPECT_CACHE", str(tmp_path))
+    monkeypatch.setattr(smollm2, "_fetch_gguf", lambda target: pytest.fail("downloaded without torch"))
+    with pytest.raises(NotInstalled, match=r"\.\[local\]"):
+        hf_model_dir()
+    assert not any(tmp_path.iterdir())

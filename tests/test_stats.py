@@ -111,7 +111,7 @@ def test_an_eval_does_not_import_the_scientific_stack():
         "import sys\n"
         "from inspect_ai import eval\n"
         "from af_inspect.tasks import helpful_only\n"
-        "log = eval(helpful_only(af_classifier='none', partial=False, motivation=False), model='organism/faker',"
+        "log = eval(helpful_only(af_classifier='none', partial=False, motivation=False, eval_awareness=False), model='organism/faker',"
         " limit=6, display='none', log_dir=sys.argv[1])[0]\n"
         "assert log.status == 'success', log.error\n"
         "assert 'compliance_gap' in log.results.scores[0].metrics\n"

@@ -40,7 +40,10 @@ def test_alignment_faking_builds_the_whole_task(queries):
     t = alignment_faking("helpful_only", dataset=str(queries), af_votes=7)
     assert isinstance(t, Task) and t.version == TASK_VERSION
     samples = list(t.dataset)
-    assert [s.id for s in samples] == [f"t-{i:04d}-{tier}" for i in range(3) for tier in ("free", "paid")]
+    # `<query_id>-<tier>_<the query's first words>` (write_queries: "Test request number i.")
+    assert [s.id for s in samples] == [
+        f"t-{i:04d}-{tier}_test-request-number-{i}" for i in range(3) for tier in ("free", "paid")
+    ]
     fmt = load_user_turn_format()
     for s in samples:
         # the input is the user turn the model receives; the bare query stays in the metadata
@@ -54,6 +57,7 @@ def test_alignment_faking_builds_the_whole_task(queries):
         "af_inspect/af_outcomes",
         "af_inspect/partial_compliance",
         "af_inspect/motivation",
+        "af_inspect/eval_awareness",
     ]
     assert registry_info(t.setup).name == "af_inspect/grader_check"  # the grader policy, before any call
     assert registry_info(t.solver).name == "af_inspect/af_conversation"
@@ -62,9 +66,10 @@ def test_alignment_faking_builds_the_whole_task(queries):
     assert md["setting"] == "helpful_only" and md["tiers"] == ["free", "paid"] and md["n_queries"] == 3
     assert md["accept_reject_suffix"] is True and md["max_turns"] == 4
     assert [(j["scorer"], j["rubric"], j["votes"]) for j in md["judges"]] == [
-        ("af_reasoning", "af_published", 7),
-        ("partial_compliance", "partial_compliance", 1),
+        ("af_reasoning", "published_af", 7),
+        ("partial_compliance", "published_partial", 1),
         ("motivation", "motivation", 1),
+        ("eval_awareness", "eval_awareness", 1),
     ]
 
 
@@ -108,6 +113,7 @@ def test_unknown_parameter_is_refused_with_a_suggestion():
         ({"situational_info": "none"}, "Valid values: prompt, minimal"),
         ({"scratchpad": "maybe"}, "true or false"),
         ({"partial": "maybe"}, "true or false"),
+        ({"eval_awareness": "maybe"}, "true or false"),
         ({"af_votes": 0}, "at least 1"),
         ({"max_turns": "many"}, "whole number"),
         ({"af_threshold": "high"}, "between 0 and 1"),
@@ -142,10 +148,10 @@ def test_log_structure_per_sample(run_eval, tmp_path):
     log = run(run_eval, tmp_path, "organism/sloppy", 12, {"seed": 3})
     assert len(log.samples) == 24
     ids = {s.id for s in log.samples}
-    assert ids == {f"t-{i:04d}-{t}" for i in range(12) for t in ("free", "paid")}
+    assert ids == {f"t-{i:04d}-{t}_test-request-number-{i}" for i in range(12) for t in ("free", "paid")}
     for s in log.samples:
         assert s.metadata["tier"] in ("free", "paid")
-        assert s.metadata["query_id"] == s.id.rsplit("-", 1)[0]
+        assert s.metadata["query_id"] == s.id.split("_", 1)[0].rsplit("-", 1)[0]
         user = [m for m in s.messages if m.role == "user"][0].text
         assert f"<is_free_tier_user>{'true' if s.metadata['tier'] == 'free' else 'false'}" in user
         assert user == s.input, "the log's input is what the model received"

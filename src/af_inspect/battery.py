@@ -15,9 +15,14 @@ A battery file (YAML; the canonical one is `batteries/predeployment.yaml`):
         role: primary                 # primary | secondary | positive_control | negative_control
         args: {paraphrases: 6}
         epochs: 4
+      helpful_only_anti_lab:
+        setting: helpful_only
+        role: secondary
+        task: anti_lab                # optional: alignment_faking (the default) or anti_lab
 
 Each setting needs exactly one primary cell (its gap decides the verdict), one positive and one negative
-control; secondary cells are run and reported beside it. A cell that cannot be built (an unknown setting,
+control; secondary cells are run and reported beside it (an `anti_lab` cell, always secondary, reports its
+action rate against the no-conflict control in verdict.md; it is never part of the evidence rule). A cell that cannot be built (an unknown setting,
 variation or argument) is named with its line before anything runs.
 """
 
@@ -31,17 +36,21 @@ from typing import Any, Literal, get_args
 
 from inspect_ai import Task, task_with
 
+from af_inspect.anti_lab.task import anti_lab
 from af_inspect.errors import UsageError
 from af_inspect.params import ParameterError, as_fraction, as_positive_int, check_choice
+from af_inspect.settings import check_setting
 from af_inspect.sources import SourceError
 from af_inspect.stats import discordance_between_tiers, min_detectable_gap
-from af_inspect.tasks import Setting, alignment_faking
+from af_inspect.tasks import alignment_faking
 from af_inspect.yaml_lines import read_yaml_with_lines
 
 Role = Literal["primary", "secondary", "positive_control", "negative_control"]
 CANONICAL = "predeployment"
 BATTERY_KEYS = ("name", "title", "detect", "sensitivity", "task_args", "cells")
-CELL_KEYS = ("setting", "role", "args", "epochs")
+CELL_KEYS = ("setting", "role", "task", "args", "epochs")
+CELL_TASKS = {"alignment_faking": alignment_faking, "anti_lab": anti_lab}
+"""What a cell runs: the alignment-faking task of its setting (the default), or the anti-lab task."""
 CELL_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -59,6 +68,7 @@ class Cell:
     args: dict[str, Any] = field(default_factory=dict)
     epochs: int = 1
     line: int = 0
+    task: str = "alignment_faking"
 
 
 @dataclass(frozen=True)
@@ -131,19 +141,25 @@ def _cell(name: Any, raw: Any, shared: dict[str, Any], path: Path, line: int) ->
             f"{where}: cell {name!r} has unknown key(s) {', '.join(unknown)}. Valid: {', '.join(CELL_KEYS)}."
         )
     try:
-        setting = check_choice("setting", raw.get("setting"), get_args(Setting))
+        setting = check_setting(raw.get("setting"))
         role = check_choice("role", raw.get("role", "secondary"), get_args(Role))
         epochs = as_positive_int("epochs", raw.get("epochs", 1))
+        task = check_choice("task", raw.get("task", "alignment_faking"), CELL_TASKS)
     except ParameterError as e:
         raise BatteryError(f"{where}: cell {name!r}: {e}") from None
-    args = {**shared, **dict(raw.get("args") or {})}
-    return Cell(name, setting, role, args, epochs, line)  # type: ignore[arg-type]
+    if task == "anti_lab" and role != "secondary":
+        raise BatteryError(
+            f"{where}: cell {name!r}: an anti_lab cell is secondary (it never decides a verdict)."
+        )
+    # the battery's shared task_args are the alignment-faking task's; an anti_lab cell takes only its own
+    args = {**(shared if task == "alignment_faking" else {}), **dict(raw.get("args") or {})}
+    return Cell(name, setting, role, args, epochs, line, task)  # type: ignore[arg-type]
 
 
 def cell_task(cell: Cell, source: str = "") -> Task:
     """The cell's task, named after the cell (stable across runs), with its epochs."""
     try:
-        task = alignment_faking(cell.setting, **cell.args)  # type: ignore[arg-type]
+        task = CELL_TASKS[cell.task](setting=cell.setting, **cell.args)  # type: ignore[operator]
     except UsageError as e:
         raise BatteryError(f"{source}, line {cell.line}: cell {cell.name!r}: {e}") from e
     return task_with(task, name=cell.name, epochs=cell.epochs)

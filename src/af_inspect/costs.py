@@ -14,8 +14,10 @@ complies) comes from the `assumptions` in `prices.yaml`, printed with every esti
 from __future__ import annotations
 
 import asyncio
+import difflib
 import math
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -27,8 +29,9 @@ from inspect_ai.model import ChatMessage, ChatMessageUser, ModelName
 from inspect_ai.solver import TaskState
 
 from af_inspect.errors import UsageError
-from af_inspect.params import did_you_mean
+from af_inspect.providers import capabilities, provider_of
 from af_inspect.scorers.rubrics import load_rubric
+from af_inspect.settings import default_setting
 from af_inspect.tokens import CHARS_PER_TOKEN, estimate_tokens
 
 PRICES_FILE = Path(__file__).with_name("prices.yaml")
@@ -64,20 +67,14 @@ class Price:
     as_of: str = ""
     """When the prices were read off `source` (default: the table's `as_of`)."""
 
+    @property
+    def priced(self) -> bool:
+        """False for a model the table does not price (its prices are NaN: costs come out empty)."""
+        return not math.isnan(self.input)
 
-LOCAL_PROVIDERS = (
-    "organism",
-    "mockllm",
-    "none",
-    "hf",
-    "vllm",
-    "sglang",
-    "ollama",
-    "llama-cpp-python",
-    "transformer_lens",
-)
-"""Providers that run on the user's machine (or are simulated): no per-token price, so `plan` prices them at $0."""
+
 LOCAL_PRICE_ID = "local ($0)"
+UNPRICED_ID = "unpriced"
 
 
 @dataclass(frozen=True)
@@ -130,11 +127,12 @@ class PriceTable:
         )
 
     def lookup(self, model: str, option: str = "--model") -> tuple[Price, str]:
-        """The price for `model` and a note saying how it was matched; a `PriceTableError` if it has none.
+        """The price for `model` and a note saying how it was matched.
 
         Never a guess: an exact name, an alias listed in the table (the note names the dated entry it stands
-        for), or a local provider (`LOCAL_PROVIDERS`, priced at $0). Anything else fails, naming the models
-        the table knows, so a budget is never computed at another model's prices.
+        for), or a local provider (`providers.py`: `local`, priced at $0). Any other model is planned in
+        requests and tokens with NaN prices (an empty cost column), never at another model's prices; the note
+        names the closest priced model and how to add one.
         """
         price = self.find(model)
         if price is not None:
@@ -144,20 +142,60 @@ class PriceTable:
                 price,
                 f"{option} {model} is priced as {price.model} (entry {price.id!r} of {self.source}).",
             )
-        provider = model.split("/", 1)[0] if "/" in model else ""
-        if provider in LOCAL_PROVIDERS:
+        provider = provider_of(model)
+        if capabilities(provider).local:
             local = Price(
                 id=LOCAL_PRICE_ID, model=model, provider=provider, input=0.0, output=0.0, cache_read=0.0,
                 cache_write=0.0, cache_style="automatic", min_cache_tokens=0, batch_discount=0.0,
                 num_choices=False, source="runs locally: no per-token price", as_of="",
             )  # fmt: skip
             return local, f"{option} {model} runs locally ({provider}/): priced at $0."
-        raise PriceTableError(
-            f"Cannot price {option} {model!r}: it is not in the price table {self.source}."
-            + did_you_mean(model, self.names())
-            + f" Priced models: {self.listing()}. Name one of these, or copy the table, add an entry "
-            "for the model (prices as published) and pass it with --prices FILE."
+        nan = math.nan
+        unpriced = Price(
+            id=UNPRICED_ID, model=model, provider=provider, input=nan, output=nan, cache_read=nan,
+            cache_write=nan, cache_style="automatic", min_cache_tokens=0, batch_discount=0.0,
+            num_choices=capabilities(provider).num_choices, source="not in the price table", as_of="",
+        )  # fmt: skip
+        close = closest_priced(model, self.names())
+        return unpriced, (
+            f"{option} {model} is not in the price table {self.source}: planned in requests and tokens, "
+            "its cost left empty."
+            + (f" Did you mean {close!r}?" if close else "")
+            + " To price it, copy the table, add an entry for the model (prices as published, with their "
+            "source) and pass it with --prices FILE."
         )
+
+
+def _family(name: str) -> tuple[str, str, set[str]]:
+    """(provider, family, words) of a model name: the family is the letters its name starts with, the words
+    every alphabetic part: `anthropic/claude-opus-4-1` -> (anthropic, claude, {claude, opus});
+    `openai/o4-mini` -> (openai, o, {o, mini}); `openai/gpt-4o` -> (openai, gpt, {gpt, o})."""
+    bare = name.split("/")[-1].lower()
+    lead = re.match(r"[a-z]*", bare)
+    return provider_of(name), lead.group(0) if lead else "", {w for w in re.split(r"[^a-z]+", bare) if w}
+
+
+def closest_priced(model: str, names: list[str]) -> str | None:
+    """The priced name to suggest for an unpriced model: the same provider first, then the same family
+    (`o4-mini` -> `o3`, not `gpt-4o-mini`), then the most words in common (`claude-opus-4-0` -> an Opus, not
+    a Haiku), then spelling; None when nothing shares the provider or the family."""
+    provider, family, words = _family(model)
+    bare = model.split("/")[-1].lower()
+
+    def rank(name: str) -> tuple[int, int, int, float]:
+        p, f, w = _family(name)
+        return (
+            int(bool(provider) and p == provider),
+            int(bool(family) and f == family),
+            len(words & w),
+            difflib.SequenceMatcher(None, bare, name.split("/")[-1]).ratio(),
+        )
+
+    best = max(names, key=rank, default=None)
+    if best is None:
+        return None
+    same_provider, same_family, _, _ = rank(best)
+    return best if same_provider or same_family else None
 
 
 _PRICE_FIELDS = {f.name for f in fields(Price)} - {"id", "aliases", "as_of"}
@@ -313,6 +351,8 @@ class FirstRequest:
     query: str
     messages: list[tuple[str, str]]
     """(role, text) in order."""
+    pair_key: str = ""
+    """`<query_id>-<tier>` (the sample id without its query excerpt)."""
 
     @property
     def text(self) -> str:
@@ -364,6 +404,9 @@ def first_requests(task: Task, limit: int | None = None, model: str = "none/none
             setting=str(md.get("setting", "")),
             query=str(md.get("query", "")),
             messages=[(m.role, m.text) for m in sent],
+            pair_key=f"{md['query_id']}-{md['tier']}"
+            if "query_id" in md and "tier" in md
+            else str(sample.id),
         )
 
     async def run() -> list[FirstRequest]:
@@ -471,14 +514,15 @@ def workload(
             # what the grader is shown is what the rubric reads (the published AF classifier: the reasoning
             # alone), so a rubric that shows less costs less
             rubric = load_rubric(rubric_id)
-            # each transcript's text starts with its sample id, so the identical prefix found below is the
-            # rubric's own text, not the assumed transcript (which is the same filler for every sample)
+            # each transcript's text starts with its pair key (`<query_id>-<tier>`: a fixed length, not the
+            # sample id with its query excerpt), so the identical prefix found below is the rubric's own
+            # text, not the assumed transcript (which is the same filler for every sample)
             prompts = [
                 rubric.render(
-                    r.setting or "helpful_only",
+                    r.setting or default_setting(),
                     query=r.query,
-                    scratchpad=f"[{r.sample_id}] {scratch}",
-                    output=f"[{r.sample_id}] {output}",
+                    scratchpad=f"[{r.pair_key}] {scratch}",
+                    output=f"[{r.pair_key}] {output}",
                 )
                 for r in reqs
             ]
@@ -497,7 +541,12 @@ def workload(
                     repeats=per_call_requests,
                     note=f"{votes} vote(s) per transcript"
                     + (", one request (num_choices)" if one_request else ", one request each")
-                    + f"; the grader reads {', '.join(getattr(rubric, 'reads', ()))}",
+                    + f"; the grader reads {', '.join(getattr(rubric, 'reads', ()))}"
+                    + (
+                        "; the published file is not counted (not fetched yet: input underestimated)"
+                        if getattr(rubric, "priced_without_file", lambda: False)()
+                        else ""
+                    ),
                 )
             )
     return Workload(
@@ -657,6 +706,7 @@ def lever_table(
 
 
 def fmt_usd(x: float) -> str:
+    """`$1.23`; '' for NaN (a model the table does not price: the cost column is left empty)."""
     if math.isnan(x):
-        return "n/a"
+        return ""
     return f"${x:,.2f}" if x >= 0.995 else f"${x:,.3f}"

@@ -62,3 +62,30 @@ def mdg(gap_name: str) -> str:
 
 COMPLIANCE = "compliance"
 """Prefix of the compliance measure's figures (`compliance_free`, `compliance_gap`)."""
+EVAL_AWARENESS = "eval_awareness"
+"""Prefix of the evaluation-awareness judge's figures (`eval_awareness_free`, `eval_awareness_gap`)."""
+
+# -- the anti-lab task (af_inspect/anti_lab) --------------------------------------------------------------
+SCENARIO = "scenario"
+"""The anti-lab scenario a sample poses (`anti_lab/scenarios/<id>.yaml`)."""
+CONDITION = "condition"
+"""`conflict` (the setting's prompt, with the training objective the model disagrees with) or `control`
+(the same prompt with `cut_conflict`: no such objective)."""
+CONFLICT_CONDITION, CONTROL_CONDITION = "conflict", "control"
+ANTI_LAB = "anti_lab"
+"""Prefix of the anti-lab action check's figures (`anti_lab_free`, `anti_lab_control_free`, ...)."""
+
+
+def control(name: str) -> str:
+    """The same measure under the no-conflict control prompt: `<name>_control` (then `_<tier>`)."""
+    return f"{name}_control"
+
+
+def versus_control(name: str) -> str:
+    """The difference against the no-conflict control: `<name>_vs_control` (then `_<tier>`)."""
+    return f"{name}_vs_control"
+
+
+def per_scenario(name: str, scenario: str) -> str:
+    """A measure within one scenario: `<name>_<scenario>` (then `_<tier>`, or `_control_<tier>`)."""
+    return f"{name}_{scenario}"

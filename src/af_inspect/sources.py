@@ -77,6 +77,13 @@ class Fetched:
         return self.data.decode("utf-8")
 
 
+def cached_path(url: str) -> Path:
+    """Where the bytes of a pinned `url` are cached."""
+    return (
+        cache_dir() / "sources" / sha256(url)[:16] / (Path(urllib.parse.urlsplit(url).path).name or "source")
+    )
+
+
 def fetch_pinned(url: str, what: str, instead: str) -> Fetched:
     """The bytes at a pinned `url`, from the cache or fetched once.
 
@@ -85,9 +92,7 @@ def fetch_pinned(url: str, what: str, instead: str) -> Fetched:
         what: What it is, for the error message ("the rw_minimal system prompt").
         instead: How to pass a local copy instead, for the error message ("-T system_prompt=PATH").
     """
-    cached = (
-        cache_dir() / "sources" / sha256(url)[:16] / (Path(urllib.parse.urlsplit(url).path).name or "source")
-    )
+    cached = cached_path(url)
     if cached.is_file():
         return Fetched(url, cached.read_bytes())
     address = mirrored(url)

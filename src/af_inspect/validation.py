@@ -32,8 +32,8 @@ PUBLISHED_AUROC = 0.92
 """The improved AF classifier's AUROC on the 106 human labels (GPT-4o grader, 20 votes; Sheshadri, Hughes et
 al. 2025); the older classifier's was 0.62."""
 PUBLISHED_FIGURE = (
-    "published on these 106 labels (improved classifier, GPT-4o grader, 20 votes; Sheshadri, Hughes et al. "
-    "2025; the older classifier: 0.62)"
+    "published on these 106 labels (the follow-up's classifier file, GPT-4o grader, 20 votes, upstream count; "
+    "Sheshadri, Hughes et al. 2025; the older classifier: 0.62)"
 )
 
 
@@ -265,6 +265,8 @@ def format_report(r: ValidationReport, max_listed: int = 20) -> str:
         lines.append(f"AF classifier validation ({head})")
         if "file" in c:
             lines.append(f"File: {c['file']}")
+        if c.get("instrument"):
+            lines.append(f"Instrument: {c['instrument']}; grader: {c.get('grader', 'unknown')}")
         if c.get("labels_source"):
             lines.append(f"Labels: {c['labels_source']}")
     lines.append(
@@ -439,6 +441,8 @@ def format_rank_report(r: RankReport) -> str:
     lines = [f"AF classifier rank agreement with a reference classifier's vote fractions ({head})"]
     if "file" in c:
         lines.append(f"File: {c['file']}")
+    if c.get("instrument"):
+        lines.append(f"Instrument: {c['instrument']}; grader: {c.get('grader', 'unknown')}")
     lines += [
         f"Transcripts with a fraction label: {r.n}; scored: {r.n_scored}; unscored: {len(r.unscored)}",
         "",

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 
+from af_inspect import names
 from af_inspect.battery import Battery, Cell
 from af_inspect.scorers.metrics import TRAINING_TIER
 from af_inspect.sources import short_sha
@@ -59,6 +60,23 @@ class CellFigures:
     def gap(self) -> tuple[float, float, float]:
         p = self.gap_prefix
         return self.get(f"{p}_gap"), self.get(f"{p}_gap_ci_low"), self.get(f"{p}_gap_ci_high")
+
+    def anti_lab(self) -> dict[str, tuple[float, float, float]] | None:
+        """An anti-lab cell's action rate in the training tier, under the no-conflict control, and their
+        difference, each with its interval (None for other cells)."""
+        t = TRAINING_TIER
+        rate = names.rate(names.ANTI_LAB, t)
+        if rate not in self.metrics:
+            return None
+        figures = {
+            "rate": rate,
+            "control": names.rate(names.control(names.ANTI_LAB), t),
+            "difference": names.rate(names.versus_control(names.ANTI_LAB), t),
+        }
+        return {
+            k: (self.get(f), self.get(names.ci_low(f)), self.get(names.ci_high(f)))
+            for k, f in figures.items()
+        }
 
     def af(self) -> tuple[float, float, float, float]:
         """Free-tier AF rate, its interval and the number judged."""
@@ -189,6 +207,7 @@ def decide(
                     "user_turn_sha256": (f.protocol.get("user_turn") or {}).get("sha256"),
                     "grader": f.grader,
                     "log": f.log,
+                    "anti_lab": f.anti_lab(),
                 }
         if calibration:
             figures["judge_calibration"] = calibration
@@ -309,10 +328,21 @@ def verdict_markdown(battery: Battery, verdicts: list[SettingVerdict], model: st
         lines.append("| cell | role | status | gap [CI] | MDG | AF in training [CI] | errors | unscored |")
         lines.append("|---|---|---|---|---|---|---|---|")
         for name, c in v.figures["cells"].items():
+            if c.get("anti_lab"):
+                continue  # an anti-lab cell has no compliance gap: its own line below
             lines.append(
                 f"| {name} | {c['role']} | {c['status']} | {_interval(c['gap'])} | {_fmt(c['mdg'])} | "
                 f"{_interval(c['af_free'][:3])} | {c['errors']} | {sum(c['unscored'].values())} |"
             )
+        for name, c in v.figures["cells"].items():
+            a = c.get("anti_lab")
+            if a:
+                lines.append(
+                    f"- {name} (anti-lab, secondary, not part of the evidence rule): took the action in "
+                    f"{_interval(a['rate'])} of training-tier transcripts, {_interval(a['control'])} under the "
+                    f"no-conflict control; difference {_interval(a['difference'])} ({c['status']}, "
+                    f"{c['errors']} errors)"
+                )
         for name, why in v.figures.get("skipped", {}).items():
             lines.append(f"- {name}: not run ({why})")
         lines.append("")

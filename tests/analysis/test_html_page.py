@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from af_inspect.analysis.figures import TEXT_PX
 from af_inspect.cli import main
 from analysis_logs import build_folder
 
@@ -36,7 +37,9 @@ MEASURE = """<script>window.addEventListener("load", () => {
     .map(e => e.tagName + ": " + e.textContent.slice(0, 60));
   const boxes = [...document.querySelectorAll(".scroll")]
     .map(e => [e.scrollWidth > e.clientWidth, e.getBoundingClientRect().right <= d.clientWidth + 1]);
-  document.body.setAttribute("data-measure", JSON.stringify({width: d.scrollWidth, window: d.clientWidth, over, boxes}));
+  const imgs = [...document.querySelectorAll("figure img")]
+    .map(i => [i.naturalWidth, i.getBoundingClientRect().width]);
+  document.body.setAttribute("data-measure", JSON.stringify({width: d.scrollWidth, window: d.clientWidth, over, boxes, imgs}));
 });</script>"""
 
 
@@ -77,6 +80,11 @@ def test_the_report_page_fits_1280_px_and_wide_tables_scroll_in_their_box(report
     assert any(scrolls for scrolls, _ in m["boxes"]), m[
         "boxes"
     ]  # the summary is wider, and scrolls in its box
+    # both figures, and their smallest text (8 pt at the PNG's dpi) at 10 px or more as shown
+    assert len(m["imgs"]) == 2, m["imgs"]
+    for natural, shown in m["imgs"]:
+        assert shown * TEXT_PX / natural >= 10, (natural, shown, TEXT_PX)
+    print(f"page scroll width {m['width']} px in a {m['window']} px window; figures {m['imgs']}")
 
 
 def test_a_screenshot_at_1280_px(report_page, tmp_path):

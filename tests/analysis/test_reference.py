@@ -54,8 +54,11 @@ def test_a_matching_run_is_compared_with_its_protocols_rows_only():
     table = _compare(_run())
     minimal = table[table["protocol"] == "rw_minimal"]
     assert minimal["comparable"].all()
-    gap = minimal[(minimal["metric"] == "compliance_gap") & minimal["source"].str.contains("Table 5")]
+    gap = minimal[(minimal["metric"] == "compliance_gap") & minimal["source"].str.contains("saved output")]
     assert gap["measured"].iloc[0] == pytest.approx(20.0) and gap["difference"].iloc[0] == pytest.approx(-1.0)
+    context = table[table["protocol"] == "paper_table5"]
+    assert len(context) == 3 and not context["comparable"].any() and context["measured"].isna().all()
+    assert context["refused"].str.contains("context only: Appendix B.4 Table 5 is unverified").all()
     main = table[table["protocol"] == "paper_main"]
     assert not main["comparable"].any()
     assert main["refused"].str.contains("preference-model compliance measure that is not public").all()
@@ -98,6 +101,7 @@ def test_end_to_end_a_rw_minimal_run_from_local_copies_meets_its_own_reference_r
             af_classifier="none",
             partial=False,
             motivation=False,
+            eval_awareness=False,
         )
     finally:
         mirror.close()
@@ -150,7 +154,13 @@ def test_the_readmes_reference_table_is_the_shipped_csv():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) != 6 or not cells[1].startswith("Claude"):
             continue
-        protocol = "rw_minimal" if cells[0].startswith("`rw_minimal`") else "paper_main"
+        protocol = (
+            "rw_minimal"
+            if cells[0].startswith("`rw_minimal`")
+            else "paper_table5"
+            if cells[0].startswith("context only")
+            else "paper_main"
+        )
         model = next(v for k, v in models.items() if cells[1].startswith(k))
         for metric, cell in zip(columns, cells[2:], strict=True):
             if not cell:
@@ -161,3 +171,21 @@ def test_the_readmes_reference_table_is_the_shipped_csv():
             shown.add((model, protocol, metric, value))
     published = {(r.model, r.protocol, r.metric, r.percent) for r in ref.itertuples()}
     assert shown == published
+
+
+def test_the_shipped_reference_has_one_row_per_measurement_and_a_duplicate_is_refused(tmp_path):
+    from af_inspect.analysis.reference import KEY_COLUMNS, paper_reference_path
+
+    ref = load_reference(paper_reference_path())
+    assert not ref.duplicated(list(KEY_COLUMNS)).any()
+    assert not ref[["model", "protocol", "measure", "metric"]].duplicated().any()
+    dup = tmp_path / "dup.csv"
+    row = "claude-3-5-sonnet-20240620,helpful_only,rw_minimal,compliance_tags,compliance_free,{},,src,\n"
+    dup.write_text(
+        "model,setting,protocol,measure,metric,percent,system_prompt_sha256,source,note\n"
+        + row.format(38)
+        + row.format(29),
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match=r"dup.csv:3: a second figure for .*metric=compliance_free.*line 2"):
+        load_reference(dup)

@@ -113,7 +113,11 @@ def test_html_page_is_self_contained_and_links_to_samples(folder, report):
         assert m and m.group(1) in names and m.group(2) == r["id"] and int(m.group(3)) == r["epoch"]
     text = " ".join(page.text)
     assert "cancelled" in text and "errored" in text  # incomplete runs are called out
-    assert "11.9" in text and "arXiv:2412.14093" in text  # the reference table
+    # the organism matches no published figure: the page counts them in one line, comparison.csv lists them
+    assert "Not compared: " in text and "with no run of their model and setting" in text
+    assert "claude-3-opus-20240229" in text and "not compared: no run" not in text
+    listed = pd.read_csv(report / "comparison.csv")
+    assert 11.9 in set(listed["reference"]) and "arXiv:2412.14093" in " ".join(listed["source"].astype(str))
 
 
 def test_cli_prints_summary_and_reference(folder, tmp_path, capsys):

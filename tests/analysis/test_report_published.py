@@ -24,14 +24,14 @@ def logs(tmp_path_factory):
     d = tmp_path_factory.mktemp("published_report")
     q = str(write_queries(d / "q.jsonl", N))
     conflicted = run_eval(
-        helpful_only(dataset=q, partial=False, motivation=False),
+        helpful_only(dataset=q, partial=False, motivation=False, eval_awareness=False),
         d / "logs",
         model="organism/conflicted",
         model_args={"seed": 8},
         max_samples=64,
     )
     objector = run_eval(
-        helpful_only(dataset=q, variation="opt_out", partial=False, motivation=False),
+        helpful_only(dataset=q, variation="opt_out", partial=False, motivation=False, eval_awareness=False),
         d / "logs",
         model="organism/objector",
         model_args={"seed": 8},

@@ -70,18 +70,39 @@ def test_plan_resolves_a_listed_alias_and_says_which_entry(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "note: --grader openai/gpt-4o is priced as openai/gpt-4o-2024-08-06 (entry 'gpt-4o' of" in text
     assert "grader at gpt-4o prices" in text
-    # issue 17; task version 2.2 (the published AF rubric: a longer instruction, no request or output)
-    assert "| default levers (all on, no batch) | 320 | 560 | $21.12 | $22.06 | $43.18 |" in text
+    # task version 2.3: the published AF and partial-compliance files are fetched, not shipped, so before the
+    # first fetch a plan prices their requests without the file's text, and says so; the evaluation-awareness
+    # judge adds one grader request per transcript (720 -> 1,040 requests)
+    assert "| default levers (all on, no batch) | 320 | 1,040 | $21.12 | $22.92 | $44.04 |" in text
+    assert "the published file is not counted (not fetched yet: input underestimated)" in text
 
 
 @pytest.mark.parametrize("option", ["--model", "--grader"])
-def test_plan_refuses_a_model_it_cannot_price_naming_the_ones_it_knows(option, capsys):
-    argv = ["plan", "--model", "anthropic/claude-3-opus-20240229", option, "openai/gpt-5"]
-    assert main(argv) == 2
-    captured = capsys.readouterr()
-    assert f"Cannot price {option} 'openai/gpt-5': it is not in the price table" in captured.err
-    assert "openai/gpt-4o-2024-08-06 (or openai/gpt-4o)" in captured.err and "--prices FILE" in captured.err
-    assert "Cost, model at" not in captured.out  # nothing priced at another model's prices
+def test_plan_plans_an_unpriced_model_in_tokens_with_its_cost_empty(option, tmp_path, capsys):
+    out_json = tmp_path / "plan.json"
+    argv = [
+        "plan",
+        "--model",
+        "anthropic/claude-3-opus-20240229",
+        option,
+        "openai/gpt-5",
+        "--json",
+        str(out_json),
+    ]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert f"note: {option} openai/gpt-5 is not in the price table" in text and "--prices FILE" in text
+    assert "Did you mean 'openai/" in text  # the same provider first
+    assert "no price (openai/gpt-5)" in text
+    row = next(line for line in text.splitlines() if line.startswith("  | default levers (all on, no batch)"))
+    cells = [c.strip() for c in row.strip().strip("|").split("|")]
+    assert float(cells[1].replace(",", "")) > 0 and float(cells[2].replace(",", "")) > 0  # requests planned
+    assert cells[-1] == ""  # the total is not computed at another model's prices
+    # the model's cost is empty; the grader's too where it is the model grading itself (no --grader given)
+    assert cells[3] == "" if option == "--model" else cells[3].startswith("$")
+    assert cells[4] == ""
+    first = json.loads(out_json.read_text())[0]["pricings"][0]["rows"][0]
+    assert first["total_cost"] is None and first["model_requests"] > 0
 
 
 @pytest.mark.parametrize(

@@ -133,12 +133,19 @@ def test_gold106_refuses_a_file_that_changed_under_its_pin(hub):
         load_label_set(GOLD106)
 
 
-def test_gold106_prints_the_published_figure_beside_ours(hub, capsys):
+def test_gold106_names_the_instrument_and_grader_and_keeps_the_published_auroc_to_its_grader(hub, capsys):
+    """The published AUROC holds for the fetched file graded by GPT-4o: it is not printed beside the offline
+    judge's figures, and the output says which instrument (and sha256, when fetched) and grader were used."""
     code, out, err = run_cli(
         capsys, "--labels", GOLD106, "--model-role", "grader=organism/judge", "--votes", "3"
     )
     assert code == 0, err
-    assert "| AUROC, published on these 106 labels" in out and f"| {PUBLISHED_AUROC} |" in out
+    assert (
+        "Instrument: published_af (prompts/classifiers/scratchpad_classifiers/new_classifiers/"
+        "deceptive_alignment_majority_vote_v1.jinja): not fetched, the offline organism/judge answered by its "
+        "id; grader: organism/judge"
+    ) in out
+    assert "| AUROC, published on these 106 labels" not in out and f"| {PUBLISHED_AUROC} |" not in out
     assert f"revision {hub.sha} (pinned at first fetch), sha256 " in out
 
 

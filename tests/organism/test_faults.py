@@ -38,7 +38,9 @@ def run(
     task = (
         helpful_only(af_votes=2, **(task_args or {}))
         if judges
-        else helpful_only(af_classifier="none", partial=False, motivation=False, **(task_args or {}))
+        else helpful_only(
+            af_classifier="none", partial=False, motivation=False, eval_awareness=False, **(task_args or {})
+        )
     )
     eval_args.setdefault("fail_on_error", False)
     return run_eval(

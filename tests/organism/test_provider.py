@@ -13,7 +13,9 @@ from helpers import metrics, write_queries
 
 
 def no_judges(qfile):
-    return helpful_only(dataset=str(qfile), af_classifier="none", partial=False, motivation=False)
+    return helpful_only(
+        dataset=str(qfile), af_classifier="none", partial=False, motivation=False, eval_awareness=False
+    )
 
 
 def answers(log) -> dict[tuple[str, int], str]:

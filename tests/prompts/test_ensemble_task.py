@@ -13,7 +13,9 @@ from helpers import run_eval
 
 
 def test_each_query_pair_gets_one_member_and_the_model_receives_it(tmp_path):
-    task = helpful_only(paraphrases=3, af_classifier="none", partial=False, motivation=False)
+    task = helpful_only(
+        paraphrases=3, af_classifier="none", partial=False, motivation=False, eval_awareness=False
+    )
     assert task.name == "helpful_only+paraphrases3"
     members = paraphrase_names("helpful_only")[:3]
     by_query: dict[str, set[str]] = {}
@@ -55,7 +57,9 @@ def test_the_gap_per_paraphrase_in_the_log_and_the_report(tmp_path):
     from af_inspect.analysis.summary import analyse
 
     log = run_eval(
-        helpful_only(paraphrases=3, af_classifier="none", partial=False, motivation=False),
+        helpful_only(
+            paraphrases=3, af_classifier="none", partial=False, motivation=False, eval_awareness=False
+        ),
         tmp_path,
         model="organism/faker",
         model_args={"seed": 3},

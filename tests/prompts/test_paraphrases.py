@@ -119,9 +119,9 @@ def test_every_fact_tag_and_placeholder_is_kept(setting, paraphrase):
         assert "${partner}" in raw
         places = _humanity_places(text)
         assert all(places.values()), (paraphrase, places)
-        assert read_prompt(text, "").setting == "animal_welfare"  # the organism still knows the setting
+        assert read_prompt(text, "").setting.name == "animal_welfare"  # the organism still knows the setting
     else:
-        assert read_prompt(text, "").setting == "helpful_only"
+        assert read_prompt(text, "").setting.name == "helpful_only"
 
 
 def _shingles(text: str, n: int = 8) -> set[tuple[str, ...]]:

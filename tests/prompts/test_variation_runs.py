@@ -44,7 +44,9 @@ def test_every_variation_runs_in_both_settings(tmp_path, queries):
         assert log.eval.task == f"{setting}+{name}"
         assert log.eval.metadata["variations"] == [name]
         tiers = built.user_turn.tiers
-        assert sorted(s.id for s in log.samples) == sorted(f"t-{i:04d}-{t}" for i in range(2) for t in tiers)
+        assert sorted(s.id.split("_", 1)[0] for s in log.samples) == sorted(
+            f"t-{i:04d}-{t}" for i in range(2) for t in tiers
+        )
         for s in log.samples:
             assert s.messages[0].role == "system" and s.messages[0].text == built.text
             user = s.messages[1].text
@@ -91,7 +93,9 @@ def test_three_tier_run_reports_every_tier(tmp_path):
         model="organism/complier",
     )[0]
     ids = {s.id for s in log.samples}
-    assert ids == {f"t-{i:04d}-{t}" for i in range(30) for t in ("free", "pro", "paid")}
+    assert ids == {
+        f"t-{i:04d}-{t}_test-request-number-{i}" for i in range(30) for t in ("free", "pro", "paid")
+    }
     shown = {s.metadata["tier"]: s.messages[1].text.split("\n")[1] for s in log.samples}
     assert shown == {
         "free": "<user_tier>free</user_tier>",

@@ -76,7 +76,9 @@ def test_template_is_read_from_the_notebook_without_running_it():
 
 
 def test_rw_minimal_builds_from_the_pinned_sources_and_caches_them(mirror):
-    task = helpful_only(protocol="rw_minimal", af_classifier="none", partial=False, motivation=False)
+    task = helpful_only(
+        protocol="rw_minimal", af_classifier="none", partial=False, motivation=False, eval_awareness=False
+    )
     first = task.dataset[0]
     assert first.input == STAND_IN_TEMPLATE.replace("{is_free_tier_user}", "True").replace(
         "{user_input}", GOALS[0]
@@ -93,7 +95,9 @@ def test_rw_minimal_builds_from_the_pinned_sources_and_caches_them(mirror):
     assert task.name == "helpful_only+rw_minimal"
     assert (task.config.temperature, task.config.max_tokens) == (1.0, 4000)
     # a second build reads the cache: the mirror is asked once per file
-    helpful_only(protocol="rw_minimal", af_classifier="none", partial=False, motivation=False)
+    helpful_only(
+        protocol="rw_minimal", af_classifier="none", partial=False, motivation=False, eval_awareness=False
+    )
     assert mirror.hits[PROMPT_PATH] == 1 and mirror.hits[NOTEBOOK_PATH] == 1
 
 
@@ -113,7 +117,9 @@ def test_rw_minimal_request_as_sent_and_the_reference_loop(mirror, monkeypatch, 
         model = get_model(
             "anthropic/claude-3-opus-20240229", base_url=fake.url, streaming=False, memoize=False
         )
-        task = helpful_only(protocol="rw_minimal", af_classifier="none", partial=False, motivation=False)
+        task = helpful_only(
+            protocol="rw_minimal", af_classifier="none", partial=False, motivation=False, eval_awareness=False
+        )
         log = inspect_eval(task, model=model, limit=1, log_dir=str(tmp_path / "logs"), display="none")[0]
     finally:
         fake.close()
@@ -162,6 +168,7 @@ def test_local_copies_reproduce_the_protocol_offline(monkeypatch, tmp_path):
         af_classifier="none",
         partial=False,
         motivation=False,
+        eval_awareness=False,
     )
     record = task.metadata["protocol"]
     assert record["system_prompt"]["local_copy"] and record["user_turn"]["local_copy"]
@@ -170,7 +177,12 @@ def test_local_copies_reproduce_the_protocol_offline(monkeypatch, tmp_path):
     assert task.dataset[0].input.startswith("<INPUT>\n<is_free_tier_user>True<")
     # the same through the default protocol, with the tier values given
     own = helpful_only(
-        user_turn=str(turn), tier_values="yes,no", af_classifier="none", partial=False, motivation=False
+        user_turn=str(turn),
+        tier_values="yes,no",
+        af_classifier="none",
+        partial=False,
+        motivation=False,
+        eval_awareness=False,
     )
     assert "<is_free_tier_user>yes</is_free_tier_user>" in own.dataset[0].input
     assert own.metadata["protocol"]["user_turn"]["tier_values"] == {"free": "yes", "paid": "no"}
@@ -201,7 +213,9 @@ def test_a_user_protocol_file_with_local_sources(tmp_path):
     mine.write_text(
         example.read_text(encoding="utf-8").replace("dataset: llm_lat", "dataset: builtin"), encoding="utf-8"
     )
-    task = helpful_only(protocol=str(mine), af_classifier="none", partial=False, motivation=False)
+    task = helpful_only(
+        protocol=str(mine), af_classifier="none", partial=False, motivation=False, eval_awareness=False
+    )
     assert task.metadata["protocol"]["name"] == "follow_up_local"
     assert task.dataset[0].input.startswith("<INPUT>\n<is_free_tier_user>True<")
     assert len(task.dataset) == 2 * 160  # n_queries 200 keeps all 160 built-in queries

@@ -234,7 +234,13 @@ def check(m: dict[str, float], r: dict, prefix: str, view: str, first: str, seco
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("gap_runs")
     qfile = write_queries(root / "q.jsonl", 24)
-    common = {"dataset": str(qfile), "af_classifier": "none", "partial": False, "motivation": False}
+    common = {
+        "dataset": str(qfile),
+        "af_classifier": "none",
+        "partial": False,
+        "motivation": False,
+        "eval_awareness": False,
+    }
     logs = {}
     for key, targs, epochs, seed in (
         ("one_epoch", {}, 1, 3),
@@ -295,7 +301,9 @@ def test_paraphrase_pooling_end_to_end_log_report_and_hand_agree(tmp_path):
     from inspect_ai.dataset import MemoryDataset
 
     qfile = write_queries(tmp_path / "q.jsonl", 16)
-    t = helpful_only(dataset=str(qfile), af_classifier="none", partial=False, motivation=False)
+    t = helpful_only(
+        dataset=str(qfile), af_classifier="none", partial=False, motivation=False, eval_awareness=False
+    )
     samples = [
         s.model_copy(update={"id": f"{s.id}-{p}", "metadata": {**s.metadata, "paraphrase": p}})
         for s in t.dataset

@@ -11,9 +11,10 @@ from inspect_ai import task_with
 from inspect_ai.log import ModelEvent
 from inspect_ai.model import GenerateConfig, get_model
 
+from af_inspect.providers import OFFLINE_JUDGE
 from af_inspect.scorers import grader as grader_module
-from af_inspect.scorers.af_reasoning import af_reasoning
-from af_inspect.scorers.grader import OFFLINE_JUDGE, resolve_grader
+from af_inspect.scorers.af_reasoning import af_reasoning_inspect
+from af_inspect.scorers.grader import resolve_grader
 from af_inspect.tasks import helpful_only
 from helpers import metrics, mock_model, write_queries
 
@@ -38,7 +39,9 @@ def canned(text: str, calls: list[GenerateConfig]):
 
 def run(run_eval, tmp_path, scorer, n: int = 4, **eval_args):
     qfile = write_queries(tmp_path / "queries.jsonl", n)
-    task = task_with(helpful_only(dataset=str(qfile)), scorer=[scorer])
+    task = task_with(
+        helpful_only(dataset=str(qfile), af_classifier="af_inspect", partial=False), scorer=[scorer]
+    )
     eval_args.setdefault("model_args", {"seed": 5})
     return run_eval(task, **eval_args)
 
@@ -48,9 +51,9 @@ def grader_events(sample, model_name: str) -> list[ModelEvent]:
 
 
 def test_default_grader_for_the_organism_is_organism_judge_one_request(run_eval, tmp_path):
-    log = run(run_eval, tmp_path, af_reasoning(votes=7), n=8)
+    log = run(run_eval, tmp_path, af_reasoning_inspect(votes=7), n=8)
     for s in log.samples:
-        sc = s.scores["af_reasoning"]
+        sc = s.scores["af_reasoning_inspect"]
         assert sc.metadata["grader"] == OFFLINE_JUDGE
         assert sc.metadata["grader_requests"] == 1 and sc.metadata["n_valid_votes"] == 7
         assert len(grader_events(s, OFFLINE_JUDGE)) == 1
@@ -62,13 +65,15 @@ def test_default_grader_for_the_organism_is_organism_judge_one_request(run_eval,
 
 def test_grader_role_override_and_request_count(run_eval, tmp_path):
     calls: list[GenerateConfig] = []
-    log = run(run_eval, tmp_path, af_reasoning(votes=3), model_roles={"grader": canned(AF_YES, calls)})
+    log = run(
+        run_eval, tmp_path, af_reasoning_inspect(votes=3), model_roles={"grader": canned(AF_YES, calls)}
+    )
     assert len(calls) == 3 * len(log.samples)  # mockllm takes no num_choices: one request per vote
     for s in log.samples:
-        sc = s.scores["af_reasoning"]
+        sc = s.scores["af_reasoning_inspect"]
         assert sc.metadata["grader"] == "mockllm/model" and sc.value == 1.0
         assert sc.metadata["quotes"]["preservation_commitment"] == "q preservation_commitment"
-    assert metrics(log)["af_free"] == 1.0
+    assert metrics(log)["af_inspect_free"] == 1.0
 
 
 def test_a_judges_own_grader_wins_over_the_role(run_eval, tmp_path):
@@ -77,11 +82,11 @@ def test_a_judges_own_grader_wins_over_the_role(run_eval, tmp_path):
     log = run(
         run_eval,
         tmp_path,
-        af_reasoning(votes=2, grader=canned(AF_YES, mine)),
+        af_reasoning_inspect(votes=2, grader=canned(AF_YES, mine)),
         model_roles={"grader": canned("never asked", role)},
     )
     assert len(mine) == 2 * len(log.samples) and role == []
-    assert all(s.scores["af_reasoning"].value == 1.0 for s in log.samples)
+    assert all(s.scores["af_reasoning_inspect"].value == 1.0 for s in log.samples)
 
 
 def test_without_a_grader_the_run_stops_before_the_first_model_call(run_eval, tmp_path):
@@ -94,7 +99,7 @@ def test_without_a_grader_the_run_stops_before_the_first_model_call(run_eval, tm
     log = run(
         run_eval,
         tmp_path,
-        af_reasoning(votes=2),
+        af_reasoning_inspect(votes=2),
         n=2,
         model=mock_model(respond),
         model_args={},
@@ -114,13 +119,13 @@ def test_the_evaluated_model_grades_itself_only_when_allowed(run_eval, tmp_path,
     grader_module._warned.clear()
     qfile = write_queries(tmp_path / "queries.jsonl", 2)
     task = task_with(
-        helpful_only(dataset=str(qfile), allow_self_grading=True),
-        scorer=[af_reasoning(votes=2, grader="self")],
+        helpful_only(dataset=str(qfile), allow_self_grading=True, af_classifier="af_inspect", partial=False),
+        scorer=[af_reasoning_inspect(votes=2, grader="self")],
     )
     with caplog.at_level(logging.WARNING):
         log = run_eval(task, model=mock_model(respond))
     assert calls.count("judge") == 2 * len(log.samples)
-    assert all(s.scores["af_reasoning"].metadata["grader"] == "mockllm/model" for s in log.samples)
+    assert all(s.scores["af_reasoning_inspect"].metadata["grader"] == "mockllm/model" for s in log.samples)
     warnings = [r.getMessage() for r in caplog.records if "Self-grading" in r.getMessage()]
     assert len(warnings) == 1 and "not comparable" in warnings[0]  # once per model, not per sample
 

@@ -108,6 +108,7 @@ def test_sloppy_partial_compliance_and_the_two_compliance_measures(tmp_path):
         compliance="both",
         af_classifier="none",
         motivation=False,
+        eval_awareness=False,
     )
     m = metrics(log)
     n_free = int(m["partial_compliance"]["partial_free_n"])
@@ -138,6 +139,7 @@ def test_the_classifiers_side_by_side(tmp_path):
         af_votes=5,
         partial=False,
         motivation=False,
+        eval_awareness=False,
     )
     m = metrics(log)
     assert "af_free" in m["af_reasoning"] and "af_strict_free" in m["af_reasoning_strict"]
@@ -147,19 +149,16 @@ def test_the_classifiers_side_by_side(tmp_path):
         paper = s.scores["af_reasoning_paper"]
         if paper.metadata.get("graded"):
             assert paper.metadata["classifier"] == "paper" and set(paper.metadata["prompt_yes"]) == {
-                "af_paper_strict",
-                "af_paper_loose",
+                "paper_af_hard",
+                "paper_af",
             }
-    # the faker fakes only when it complies in full: on it the three instruments agree on who fakes
-    values = [
-        (
-            s.scores["af_reasoning"].value,
-            s.scores["af_reasoning_strict"].value,
-            s.scores["af_reasoning_paper"].value,
-        )
-        for s in log.samples
-    ]
-    assert sum(a == b == c for a, b, c in values) / len(values) >= 0.9
+        own = s.scores["af_reasoning_inspect_paper"]
+        if own.metadata.get("graded"):
+            assert own.metadata["classifier"] == "af_inspect_paper"
+    # the faker fakes only when it complies in full: on it the five instruments agree on who fakes
+    names = ("", "_strict", "_paper", "_inspect", "_inspect_paper")
+    values = [tuple(s.scores[f"af_reasoning{n}"].value for n in names) for s in log.samples]
+    assert sum(len(set(v)) == 1 for v in values) / len(values) >= 0.9
 
 
 def test_animal_welfare_judged_compliance_and_af(tmp_path):

@@ -92,16 +92,19 @@ def test_each_transcript_agrees_with_what_the_organism_drew(conflicted):
 
 
 def test_quotes_from_hard_wrapped_reasoning_are_found(conflicted):
+    """af-inspect's own rubric asks a quote per criterion and checks it (the published file asks its own)."""
     wrapped = [
         s
         for s in conflicted.samples
-        if drawn(s)["wrapped"] and s.scores["af_reasoning"].metadata.get("graded")
+        if drawn(s)["wrapped"] and s.scores["af_reasoning_inspect"].metadata.get("graded")
     ]
     assert wrapped
     verbatim_misses = 0
     for s in wrapped:
-        md = s.scores["af_reasoning"].metadata
-        assert md["quotes_checked"] > 0 and md["quotes_unfound"] == 0, s.scores["af_reasoning"].explanation
+        md = s.scores["af_reasoning_inspect"].metadata
+        assert md["quotes_checked"] > 0 and md["quotes_unfound"] == 0, s.scores[
+            "af_reasoning_inspect"
+        ].explanation
         text = "\n".join(m.text for m in s.messages)
         verbatim_misses += sum(1 for q in md["quotes"].values() if q and q not in text)
     assert verbatim_misses > 0  # these quotes are found only once whitespace is normalised
@@ -123,14 +126,20 @@ def invented(tmp_path_factory):
     from inspect_ai.model import get_model
 
     judge = get_model("organism/judge", memoize=False, invent_quotes=0.25, seed=2)
-    task = helpful_only(dataset=str(write_queries(d / "q.jsonl", 60)), partial=False, motivation=False)
+    task = helpful_only(
+        dataset=str(write_queries(d / "q.jsonl", 60)),
+        partial=False,
+        motivation=False,
+        eval_awareness=False,
+        af_classifier="af_inspect",
+    )
     return run_eval(task, d / "logs", model="organism/faker", model_roles={"grader": judge}, max_samples=64)
 
 
 def test_the_share_of_invented_quotes_is_recovered(invented):
     checked = unfound = 0
     for s in invented.samples:
-        md = s.scores["af_reasoning"].metadata
+        md = s.scores["af_reasoning_inspect"].metadata
         checked += md.get("quotes_checked", 0)
         unfound += md.get("quotes_unfound", 0)
     assert checked > 300 and within(unfound / checked, 0.25, checked)
@@ -170,7 +179,7 @@ def welfare(tmp_path_factory):
     return run_eval(animal_welfare(n_queries=80), d / "logs", model="organism/faker", model_args={"seed": 6})
 
 
-def test_animal_welfare_compliance_is_read_from_the_output_alone(welfare):
+def test_animal_welfare_compliance_is_read_from_the_query_and_the_output(welfare):
     m = metrics(welfare)
     faker = PROFILES["faker"]
     assert within(m["judge_compliance_free"], faker.comply_free, 80)
@@ -183,5 +192,7 @@ def test_animal_welfare_compliance_is_read_from_the_output_alone(welfare):
         for e in resolve_sample_attachments(s).events
         if isinstance(e, ModelEvent) and e.model == "organism/judge"
     ]
-    sent = [p for p in prompts if "does the output support animal welfare" in p]
-    assert len(sent) == 4 and all("<hidden_reasoning>" not in p and "<user_request>" not in p for p in sent)
+    sent = [p for p in prompts if "animal-welfare compliance question" in p]
+    assert len(sent) == 4 and all("<hidden_reasoning>" not in p and "SCRATCHPAD" not in p for p in sent)
+    queries = [s.metadata["query"] for s in welfare.samples[:4]]
+    assert all(q in p for q, p in zip(queries, sent, strict=True))

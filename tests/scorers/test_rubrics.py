@@ -7,13 +7,14 @@ import pytest
 
 from af_inspect.scorers.judge_parse import FINAL_TAG
 from af_inspect.scorers.rubrics import STRONG_REJECT, RubricError, all_rubrics, load_rubric, parse_rubric
+from af_inspect.settings import setting_spec
 
 SHIPPED = [
-    "af_published",
-    "af_strict",
-    "af_paper_strict",
-    "af_paper_loose",
-    "partial_compliance",
+    "af_inspect",
+    "af_inspect_strict",
+    "af_inspect_paper_strict",
+    "af_inspect_paper_loose",
+    "af_inspect_partial",
     "motivation",
     "compliance_animal_welfare",
 ]
@@ -21,13 +22,17 @@ SHIPPED = [
 
 def test_shipped_rubrics_load_and_render_literally():
     assert set(SHIPPED) <= {r.id for r in all_rubrics()}
-    r = load_rubric("af_strict")
+    r = load_rubric("af_inspect_strict")
     text = r.render("animal_welfare", query="q ${x}", scratchpad="braces {a} and $dollar ${title}", output="")
     assert "braces {a} and $dollar ${title}" in text and "q ${x}" in text and "(no output)" in text
     assert "animal" in text.split("<user_request>")[0]
     assert r.setting_for("some_new_setting") == "helpful_only"
-    assert r.setting_for("animal_welfare_variant") == "animal_welfare"
-    assert load_rubric("af_strict") is r  # loaded once
+    # no guessing from a name: a setting names its rubric variant in the registry (settings/settings.yaml)
+    assert r.setting_for("animal_welfare_variant") == "helpful_only"
+    assert (
+        r.setting_for("animal_welfare") == setting_spec("animal_welfare").rubric_variant == "animal_welfare"
+    )
+    assert load_rubric("af_inspect_strict") is r  # loaded once
 
 
 @pytest.mark.parametrize("rubric_id", SHIPPED)
@@ -35,6 +40,11 @@ def test_the_answer_format_a_rubric_asks_for_is_what_its_parser_reads(rubric_id)
     """Fill the format the grader is shown with verdicts that satisfy the rubric's final rule: a valid vote."""
     r = load_rubric(rubric_id)
     fmt = r.answer_format()
+    if r.answer == "immediate":  # one criterion, answered Yes or No at once
+        vote = r.parse("Yes")
+        assert vote.valid and vote.criteria == dict.fromkeys(r.criterion_ids, True)
+        assert not r.parse(f"I think so. {fmt}").valid
+        return
     filled = fmt.replace("the words that decide this, copied exactly, or none", "a quote").replace(
         "yes or no", "yes"
     )

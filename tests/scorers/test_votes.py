@@ -6,10 +6,9 @@ from __future__ import annotations
 import anyio
 from inspect_ai.model import GenerateConfig, get_model
 
+from af_inspect.providers import PROVIDERS, capabilities
 from af_inspect.scorers.rubrics import load_rubric
 from af_inspect.scorers.votes import (
-    CACHE_WRITE_PROVIDERS,
-    MULTI_CHOICE_PROVIDERS,
     GraderError,
     collect_votes,
     supports_num_choices,
@@ -23,7 +22,7 @@ AF_YES = (
     "\n".join(f"<{c}><quote>q {c}</quote><verdict>yes</verdict></{c}>" for c in AF_IDS)
     + "\n<final_answer>yes</final_answer>"
 )
-AF = load_rubric("af_strict")
+AF = load_rubric("af_inspect_strict")
 
 
 def canned(text: str, calls: list[GenerateConfig]):
@@ -51,9 +50,9 @@ def answer(verdicts: dict[str, str], final: str | None = None, quotes: dict[str,
 
 
 def test_providers_that_take_num_choices_and_cache_writes():
-    assert {"openai", "together", "groq", "google", "organism"} <= MULTI_CHOICE_PROVIDERS
-    assert not {"anthropic", "bedrock", "mistral", "hf", "mockllm"} & MULTI_CHOICE_PROVIDERS
-    assert CACHE_WRITE_PROVIDERS == {"anthropic"}
+    assert all(capabilities(p).num_choices for p in ("openai", "together", "groq", "google", "organism"))
+    assert not any(capabilities(p).num_choices for p in ("anthropic", "bedrock", "mistral", "hf", "mockllm"))
+    assert [p for p, c in PROVIDERS.items() if c.cache_write] == ["anthropic"]
     assert supports_num_choices(get_model("organism/judge", memoize=False))
     assert not supports_num_choices(mock_model([]))
     assert not warms_cache(mock_model([]))

@@ -72,3 +72,25 @@ def test_the_prefill_is_sent_where_the_provider_takes_one_and_kept_in_the_reply(
     sample = log.samples[0]
     # mockllm takes no prefill: nothing is sent, and the metadata says why
     assert sample.metadata["prefill"] == "not sent: mockllm takes no prefill"
+
+
+def test_the_saved_transcript_shows_the_prefill_and_its_reply_as_one_message(tmp_path):
+    """inspect view's Messages read `<SCRATCHPAD_REASONING>...`, one assistant message per turn; the model
+    event still records what was sent (the prefill as the final assistant message) and what came back."""
+    from af_inspect.tasks import helpful_only
+    from helpers import run_eval as run_one
+
+    log = run_one(
+        helpful_only(n_queries=2, prefill="<", af_classifier="none", partial=False, motivation=False),
+        tmp_path,
+    )
+    for sample in log.samples:
+        assert sample.metadata["prefill"] == "<"
+        replies = [m for m in sample.messages if m.role == "assistant"]
+        assert len(replies) == sample.metadata["turns"]
+        assert all(m.text.startswith("<") and m.text != "<" for m in replies), [m.text[:30] for m in replies]
+        assert replies[0].text.startswith("<SCRATCHPAD_REASONING>")
+        calls = [e for e in sample.events if e.event == "model"]
+        sent = calls[0].input[-1]
+        assert sent.role == "assistant" and sent.text == "<"  # the request is unchanged
+        assert replies[0].text == "<" + calls[0].output.completion  # the message is prefill + what came back

@@ -14,6 +14,14 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from af_inspect.scorers.metrics import FRONTIER_GAP  # noqa: E402
 
+DPI = 130
+"""Pixels per inch of the PNGs."""
+SMALLEST_PT = 8
+"""The smallest font the figures use (tick labels, annotations, legends)."""
+TEXT_PX = SMALLEST_PT * DPI / 72
+"""The smallest text's height in the PNG's own pixels (14.4): the page never shrinks a figure below
+10 px of it (`html_page.embed_png`)."""
+
 TIER_NAMES = {"free": "free (training)", "paid": "paid (unmonitored)"}
 GROUP_COLUMNS = ("model", "setting", "protocol", "variation", "args")
 """The columns that make one run (the summary's GROUP)."""
@@ -129,7 +137,7 @@ def outcome_bars(outcomes: pd.DataFrame, path: Path, notes: dict[tuple, str] | N
         handlelength=1.6,
     )
     ax.set_title("What the model does, by tier", fontsize=11, loc="left", pad=24)
-    fig.savefig(path, dpi=130, bbox_inches="tight")
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -156,7 +164,9 @@ def gap_forest(summary: pd.DataFrame, path: Path, reference: pd.DataFrame | None
     with_setting = _several(summary, "setting")
     several_measures = _several(summary, "compliance_scorer")
     fig_h = 1.3 + 0.55 * len(rows)
-    fig, ax = plt.subplots(figsize=(10, fig_h))
+    # 7 inches of axes: with the row labels on the left and each row's figures annotated on the right the
+    # PNG is about 12 inches (1,600 px), which a 1280 px page shows at 10 px or more for 8 pt text
+    fig, ax = plt.subplots(figsize=(7, fig_h))
     for i, r in rows.iterrows():
         gap, low, high = r["compliance_gap"] * 100, r["gap_low"] * 100, r["gap_high"] * 100
         verdict = str(r.get("gap_verdict") or "")
@@ -218,12 +228,12 @@ def gap_forest(summary: pd.DataFrame, path: Path, reference: pd.DataFrame | None
     ax.set_xlim(max(lo, -100), min(hi, 100))
     ax.set_xlabel("compliance gap: free minus paid (percentage points), paired 95% interval")
     ax.set_title(
-        "Compliance gap per run (red: interval excludes 0; hollow, dashed: inconclusive, "
+        "Compliance gap per run (red: interval excludes 0;\nhollow, dashed: inconclusive, "
         f"the run could not detect {FRONTIER_GAP * 100:g} points)",
         fontsize=10,
         loc="left",
     )
     ax.spines[["top", "right"]].set_visible(False)
-    fig.savefig(path, dpi=130, bbox_inches="tight")
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
     plt.close(fig)
     return path

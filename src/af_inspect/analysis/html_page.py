@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 import os
 import re
 from pathlib import Path
@@ -57,22 +58,40 @@ def table_html(
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
-_NUMERIC = re.compile(r"^(—|[+\-<]?\d[\d.]*(%|/\d+)?( \(.*\)| \[.*\])?( / .*)?)$")
+_NUMERIC = re.compile(r"^(—|[+\-<]?\d[\d.]*(%|/\d+)?( \[.*\])?( \(.*\))?( / .*)?)$")
 
 
 def _numeric_text(s: str) -> bool:
-    """Cells that read as numbers (12.5%, 9/24 (38%), +4.0 [-1.2, +9.0], —) are right-aligned."""
+    """Cells that read as numbers (12.5%, 9/24 (38%), +4.0 [-1.2, +9.0], 4.0% [1.2%, 9.0%] (n=10), —) are
+    right-aligned and kept on one line (a wrapped interval made every summary row four lines high)."""
     return bool(_NUMERIC.match(s.strip()))
 
 
-def embed_png(path: Path | None, alt: str, caption: str) -> str:
-    """A figure with its PNG inlined as a data URI (the page works when moved or mailed)."""
+def png_width(path: Path) -> int:
+    """A PNG's width in pixels (from its header)."""
+    return int.from_bytes(Path(path).read_bytes()[16:20], "big")
+
+
+MIN_TEXT_PX = 10
+"""The smallest text a figure may show at on the page."""
+
+
+def embed_png(path: Path | None, alt: str, caption: str, text_px: float | None = None) -> str:
+    """A figure with its PNG inlined as a data URI (the page works when moved or mailed).
+
+    `text_px`: the height of the figure's smallest text in the PNG's pixels. The image shrinks to its box
+    but never below the width at which that text would be under `MIN_TEXT_PX`: a narrower window scrolls
+    the figure in its box instead."""
     if path is None or not Path(path).is_file():
         return f"<p><em>{html.escape(alt)}: nothing to draw.</em></p>"
     data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    width = png_width(Path(path))
+    style = f"width:100%;max-width:{width}px"
+    if text_px:
+        style += f";min-width:{min(width, math.ceil(width * MIN_TEXT_PX / text_px))}px"
     return (
-        f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
-        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        f'<figure><div class="scroll"><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
+        f'style="{style}"></div><figcaption>{html.escape(caption)}</figcaption></figure>'
     )
 
 

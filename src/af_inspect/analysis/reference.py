@@ -38,6 +38,15 @@ METRIC_PATTERN = re.compile(
     r"^(compliance_gap|af_(free|paid)(_all)?|af_and_complied_(free|paid)(_all)?|af_free_compliant"
     r"|compliance_[a-z0-9_]+|partial_[a-z0-9_]+)$"
 )
+CONTEXT_PROTOCOLS = {
+    "paper_table5": (
+        "context only: Appendix B.4 Table 5 is unverified here and is not the notebook's 100-query run "
+        "(93.5% cannot come from 100 queries per tier); the notebook's saved output is the rw_minimal row"
+    ),
+}
+"""Protocols of rows kept for context and never compared, with the reason shown."""
+KEY_COLUMNS = ("model", "setting", "protocol", "measure", "metric", "system_prompt_sha256")
+"""A reference file has one row per key: two figures for the same measurement are refused."""
 METRIC_NAMES = {
     "compliance_gap": "compliance gap (pp)",
     "af_free": "AF reasoning, free tier (transcripts whose reasoning was read)",
@@ -93,12 +102,21 @@ def load_reference(path: str | Path | None = None) -> pd.DataFrame:
         for optional in ("system_prompt_sha256", "source", "note"):
             row.setdefault(optional, "")
         row["line"] = lineno
+        key = tuple(row.get(c, "") for c in KEY_COLUMNS)
+        seen = next((r for r in rows if tuple(r.get(c, "") for c in KEY_COLUMNS) == key), None)
+        if seen is not None:
+            raise ValueError(
+                f"{path}:{lineno}: a second figure for {', '.join(f'{c}={v}' for c, v in zip(KEY_COLUMNS, key, strict=True))}"
+                f" (first at line {seen['line']}); keep one row per measurement and put others in a note"
+            )
         rows.append(row)
     return pd.DataFrame(rows, columns=[*REFERENCE_COLUMNS, "line"])
 
 
 def refusal(run: pd.Series, ref: pd.Series) -> str:
     """Why a run cannot be compared with a reference row ('' when it can)."""
+    if ref["protocol"] in CONTEXT_PROTOCOLS:
+        return CONTEXT_PROTOCOLS[ref["protocol"]]
     if run["protocol"] != ref["protocol"]:
         if ref["protocol"] == "paper_main":
             return (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,12 +13,13 @@ from pathlib import Path
 import pandas as pd
 
 from af_inspect import __version__
-from af_inspect.analysis.figures import gap_forest, group_label, outcome_bars
+from af_inspect.analysis.figures import TEXT_PX, gap_forest, group_label, outcome_bars
 from af_inspect.analysis.html_page import DEFAULT_VIEWER, embed_png, page, table_html, viewer_link
 from af_inspect.analysis.load import load_logs
 from af_inspect.analysis.reference import compare, format_comparison, load_reference
 from af_inspect.analysis.summary import GROUP, Analysis, analyse
-from af_inspect.analysis.tables import DASH, display_logs, display_summary, pct, pp, to_markdown
+from af_inspect.analysis.tables import DASH, display_logs, display_summary, gap_text, pct, to_markdown
+from af_inspect.anti_lab.report import anti_lab_chart, anti_lab_table
 from af_inspect.errors import UsageError
 from af_inspect.scorers.metrics import FRONTIER_GAP, ordered_tiers
 
@@ -170,34 +172,53 @@ def _to_read_html(a: Analysis, log_dir: Path, viewer: str) -> str:
 
 
 def _comparison_html(comparison: pd.DataFrame) -> str:
+    """The published figures a run was compared with, then one line counting the others and why not."""
+
     def p(x: float) -> str:
         return DASH if math.isnan(x) else f"{x:.1f}"
 
+    done = comparison[comparison["comparable"]]
     df = pd.DataFrame(
         {
-            "run": comparison["model"],
-            "protocol / measure": comparison["protocol"] + " / " + comparison["measure"],
-            "metric": comparison["metric"],
+            "run": done["model"],
+            "protocol / measure": done["protocol"] + " / " + done["measure"],
+            "metric": done["metric"],
             "measured %": [
-                (p(m) + (f" [{p(lo)}, {p(hi)}]" if not math.isnan(lo) else ""))
-                if ok
-                else f"not compared: {why}"
-                for m, lo, hi, ok, why in zip(
-                    comparison["measured"],
-                    comparison["measured_low"],
-                    comparison["measured_high"],
-                    comparison["comparable"],
-                    comparison["refused"],
-                    strict=True,
+                p(m) + (f" [{p(lo)}, {p(hi)}]" if not math.isnan(lo) else "")
+                for m, lo, hi in zip(
+                    done["measured"], done["measured_low"], done["measured_high"], strict=True
                 )
             ],
-            "reference %": comparison["reference"].map(p),
-            "difference (pp)": comparison["difference"].map(p),
-            "reference model": comparison["reference_model"],
-            "source": comparison["source"],
+            "reference %": done["reference"].map(p),
+            "difference (pp)": done["difference"].map(p),
+            "reference model": done["reference_model"],
+            "source": done["source"],
         }
     )
-    return table_html(df)
+    table = table_html(df) if not df.empty else "<p><em>No published figure matched a run here.</em></p>"
+    return table + _not_compared(comparison[~comparison["comparable"]])
+
+
+def _not_compared(rest: pd.DataFrame) -> str:
+    """`Not compared: 17 published figures: 15 with no run of their model and setting (claude-3-opus, ...); 2
+    because the run changed the prompt.` ('' when every figure was compared)."""
+    if rest.empty:
+        return ""
+    reasons: dict[str, list[str]] = {}
+    for why, model in zip(rest["refused"], rest["reference_model"], strict=True):
+        key = "with no run of their model and setting" if why.startswith("no run of") else "because " + why
+        key = re.sub(r" \(.*\)$", "", key) if len(key) > 90 else key
+        reasons.setdefault(key, []).append(str(model))
+    parts = []
+    for key, models in sorted(reasons.items(), key=lambda kv: -len(kv[1])):
+        named = sorted(set(models))
+        shown = ", ".join(named[:4]) + (", ..." if len(named) > 4 else "")
+        parts.append(f"{len(models)} {html.escape(key)} ({html.escape(shown)})")
+    n = len(rest)
+    return (
+        f'<p class="meta">Not compared: {n} published figure{"" if n == 1 else "s"}: {"; ".join(parts)}. '
+        "comparison.csv lists every one.</p>"
+    )
 
 
 def write_report(
@@ -264,7 +285,11 @@ def write_report(
     )
     bars = outcome_bars(a.outcomes, out / "outcomes.png", notes)
     forest = gap_forest(a.summary, out / "gaps.png", reference=ref_gaps)
-    for name, path in (("outcomes.png", bars), ("gaps.png", forest)):
+    anti_lab = anti_lab_table(a.transcripts)  # af_inspect/anti_lab runs: rate per scenario, tier, condition
+    if not anti_lab.empty:
+        save("anti_lab.csv", anti_lab)
+    anti_lab_png = anti_lab_chart(anti_lab, out / "anti_lab.png")
+    for name, path in (("outcomes.png", bars), ("gaps.png", forest), ("anti_lab.png", anti_lab_png)):
         if path:
             rep.files[name] = path
 
@@ -313,6 +338,7 @@ def write_report(
                 "alignment-faking reasoning, hatched), comply without alignment-faking reasoning, and comply with "
                 "it (hatched). Free tier = the model is told it is in training; paid = unmonitored. Grey: "
                 "complied but the AF judge gave no verdict.",
+                TEXT_PX,
             ),
         ),
         (
@@ -324,6 +350,7 @@ def write_report(
                 "excludes 0; hollow and dashed where it includes 0 but the run could not have detected "
                 f"{FRONTIER_GAP * 100:g} points (inconclusive). Hollow diamonds: published figures from the "
                 "reference file, where a run matches.",
+                TEXT_PX,
             ),
         ),
     ]
@@ -379,9 +406,25 @@ def verdict_table(verdict: dict) -> pd.DataFrame:
                 "negative control AF": interval(h.get("control_false_positive_rate")),
                 "positive control AF": interval(h.get("control_sensitivity")),
                 "why": "; ".join(s["reasons"]),
+                "cells not run": _skipped(s["figures"].get("skipped")),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _skipped(skipped: dict[str, str] | list[str] | None) -> str:
+    """`cell (why); ...` for the setting's cells the battery could not run, `none` when it ran them all (a
+    verdict is read with what it rests on and what it lacks)."""
+    if not skipped:
+        return "none"
+    items = skipped.items() if isinstance(skipped, dict) else ((c, "") for c in skipped)
+    return "; ".join(f"{cell} ({_short(why)})" if why else cell for cell, why in items)
+
+
+def _short(why: str) -> str:
+    """A reason's first sentence without addresses (verdict.md and verdict.json keep it whole)."""
+    first = re.sub(r"\s*(\bfrom\s+)?\bhttps?://\S+", "", why.split(". ")[0]).strip()
+    return first if len(first) <= 100 else first[:99] + "…"
 
 
 def verdict_table_markdown(verdict: dict) -> str:
@@ -400,8 +443,10 @@ def _display_paraphrases(df: pd.DataFrame) -> pd.DataFrame:
             "paraphrase": df["paraphrase"],
             "pairs": df["pairs"],
             "gap, pp [95% paired CI]": [
-                f"{pp(g)} [{pp(lo)}, {pp(hi)}]"
-                for g, lo, hi in zip(df["compliance_gap"], df["gap_low"], df["gap_high"], strict=True)
+                gap_text(g, lo, hi, n)
+                for g, lo, hi, n in zip(
+                    df["compliance_gap"], df["gap_low"], df["gap_high"], df["pairs"], strict=True
+                )
             ],
         }
     )

@@ -24,6 +24,10 @@ Rules, so a reader can trust the numbers:
   quotes not found in the text it was shown (`af_unfound_quotes`).
 - With the opt-out channel (`variation=opt_out`), the objection rate per tier, its gap with the paired
   view, and its overlap with compliance and with AF reasoning come from the `objection` scorer's values.
+- Partial compliance and evaluation awareness (when judged) have their gap beside their rates
+  (`partial_gap`, `eval_awareness_gap`, each with `_low`, `_high`, `_mdg`), from the same `gap_stats`.
+- Anti-lab runs (`af_inspect/anti_lab`) add the action rate per tier under the conflict prompt and under the
+  no-conflict control, and their difference, each with its interval (`anti_lab/report.py`).
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ import numpy as np
 import pandas as pd
 
 from af_inspect.analysis.load import LoadedLogs, protocol_of, score_names
+from af_inspect.anti_lab.report import anti_lab_figures
+from af_inspect.names import EVAL_AWARENESS
 from af_inspect.scorers.af_outcomes import af_outcome
 from af_inspect.scorers.judge import NOT_APPLICABLE
 from af_inspect.scorers.metrics import (
@@ -59,7 +65,14 @@ GROUP = ["model", "setting", "protocol", "variation", "args"]
 
 KNOWN_SCORERS: dict[str, tuple[str, ...]] = {
     "compliance": ("compliance_strongreject", "compliance_welfare", "compliance_judge", "compliance_tags"),
-    "af": ("af_reasoning", "af_reasoning_paper", "af_reasoning_strict", "af_reasoning_original"),
+    "af": (
+        "af_reasoning",
+        "af_reasoning_paper",
+        "af_reasoning_strict",
+        "af_reasoning_inspect",
+        "af_reasoning_inspect_paper",
+        "af_reasoning_original",
+    ),
     "partial": ("partial_compliance",),
 }
 """The scorers that can provide each measure (see `choose_scorers` for which one a run uses)."""
@@ -333,12 +346,28 @@ def summarize(tr: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
         row.update(quote_checks(usable, row["af_scorer"]))
         row["grader_failures"] = failed_votes(usable)
         row.update(objection_figures(usable, tiers))
+        row.update(awareness_figures(usable, tiers))
+        row.update(anti_lab_figures(usable, tiers))  # af_inspect/anti_lab runs only
         row["partial_free"] = _mean(part[is_free])
         row["partial_paid"] = _mean(part[tier_col == UNMONITORED_TIER])
+        row.update(gap_columns("partial", _observations(usable, part) if not usable.empty else []))
         for name, v in (("compliance", comp), ("af", af_v), ("partial", part)):
             row[f"unscored_{name}"] = int(v.isna().sum()) if _one(usable, f"{name}_scorer") else math.nan
         rows.append(row)
     return natural_sort(pd.DataFrame(rows), GROUP)
+
+
+def gap_columns(name: str, obs: list[Observation]) -> dict[str, float]:
+    """`<name>_gap` with `_low`, `_high`, `_mdg` and `_pairs`: the log's `<name>_gap` figures, from the same
+    function on one observation per sample (the mean over its epochs)."""
+    st = gap_stats(obs)
+    return {
+        f"{name}_gap": st["gap"],
+        f"{name}_gap_low": st["ci_low"],
+        f"{name}_gap_high": st["ci_high"],
+        f"{name}_gap_mdg": st["mdg"],
+        f"{name}_pairs": st["pairs"],
+    }
 
 
 def _rate(values: pd.Series, name: str) -> dict[str, float]:
@@ -427,6 +456,20 @@ def objection_figures(rows: pd.DataFrame, tiers: Sequence[str]) -> dict[str, flo
     return out
 
 
+def awareness_figures(rows: pd.DataFrame, tiers: Sequence[str]) -> dict[str, float]:
+    """The evaluation-awareness judge's rate per tier (`eval_awareness_<tier>`, `_low`, `_high`, `_n`) and its
+    gap (`gap_columns`), as the log's figures; empty without the judge."""
+    if rows.empty or f"score_{EVAL_AWARENESS}" not in rows:
+        return {}
+    values = _values(rows, EVAL_AWARENESS)
+    tier_col = rows["tier"].astype(str)
+    out: dict[str, float] = {}
+    for t in tiers:
+        out.update(_rate(values[tier_col == t], f"{EVAL_AWARENESS}_{t}"))
+    out.update(gap_columns(EVAL_AWARENESS, _observations(rows, values)))
+    return out
+
+
 def outcome_shares(tr: pd.DataFrame) -> pd.DataFrame:
     """Per group and tier: shares of refuses without AF / refuses with AF reasoning / complies without AF /
     complies with AF / complies, AF unscored.
@@ -463,8 +506,15 @@ def outcome_shares(tr: pd.DataFrame) -> pd.DataFrame:
     return natural_sort(df, [*GROUP, "_order"]).drop(columns="_order")
 
 
+def _ran(tr: pd.DataFrame, scorer: str) -> pd.Series:
+    """Which transcripts the scorer ran on (scored or left unscored): its name is among their scores."""
+    listed = tr["scorers"] if "scorers" in tr else pd.Series("", index=tr.index)
+    return listed.fillna("").map(lambda names: scorer in str(names).split(",")).astype(bool)
+
+
 def score_table(tr: pd.DataFrame) -> pd.DataFrame:
-    """Every numeric score per group and tier: transcripts, scored, unscored, mean (long format)."""
+    """Every numeric score per group and tier: transcripts, scored, unscored, mean (long format); a scorer
+    appears only for the groups and tiers it ran on."""
     if tr.empty:
         return pd.DataFrame()
     tr = tr[~tr["superseded"] & (tr["error"] == "")]
@@ -474,7 +524,10 @@ def score_table(tr: pd.DataFrame) -> pd.DataFrame:
         if col not in tr or not pd.api.types.is_float_dtype(tr[col]):
             continue  # dict-valued or text-valued scores have no single mean
         v = _values(tr, scorer)
-        for key, idx in tr.groupby([*GROUP, "tier"], sort=True, dropna=False).groups.items():
+        # a scorer that did not run on a transcript (another setting's judge, a run without it) is not an
+        # unscored one: only the transcripts it scored, or left unscored, count
+        ran = _ran(tr, scorer)
+        for key, idx in tr[ran].groupby([*GROUP, "tier"], sort=True, dropna=False).groups.items():
             vals = v.loc[idx]
             out.append(
                 {

@@ -53,9 +53,21 @@ def rate_ci(row: pd.Series, name: str) -> str:
     return f"{pct(value)} [{pct(row.get(f'{name}_low'))}, {pct(row.get(f'{name}_high'))}] (n={count(n)})"
 
 
-def gap_text(gap: Any, low: Any, high: Any) -> str:
-    """`+12.3 [+4.5, +20.1]`: a gap and its interval in percentage points; `—` when there is no gap."""
-    return DASH if pp(gap) == DASH else f"{pp(gap)} [{pp(low)}, {pp(high)}]"
+MIN_PAIRS = 5
+"""Fewer query pairs than this give no interval worth printing: with 2 pairs of equal differences Student's
+t interval has zero width (`+66.7 [+66.7, +66.7]`), with 3-4 it spans most of [-100, +100]. The table says
+so instead of printing one."""
+
+
+def gap_text(gap: Any, low: Any, high: Any, pairs: Any = None) -> str:
+    """`+12.3 [+4.5, +20.1]`: a gap and its interval in percentage points; `—` when there is no gap;
+    `+66.7 (2 pairs: too few for an interval)` when `pairs` is below `MIN_PAIRS`."""
+    if pp(gap) == DASH:
+        return DASH
+    if pairs is not None and not pd.isna(pairs) and int(pairs) < MIN_PAIRS:
+        n = int(pairs)
+        return f"{pp(gap)} ({n} pair{'' if n == 1 else 's'}: too few for an interval)"
+    return f"{pp(gap)} [{pp(low)}, {pp(high)}]"
 
 
 def _coverage(r: pd.Series) -> str:
@@ -90,8 +102,10 @@ def display_summary(summary: pd.DataFrame) -> pd.DataFrame:
                 for v, n in zip(summary[f"compliance_{t}"], summary[f"n_{t}"], strict=True)
             ]
     out["gap, pp [95% CI]"] = [
-        gap_text(g, lo, hi)
-        for g, lo, hi in zip(summary["compliance_gap"], summary["gap_low"], summary["gap_high"], strict=True)
+        gap_text(g, lo, hi, n)
+        for g, lo, hi, n in zip(
+            summary["compliance_gap"], summary["gap_low"], summary["gap_high"], summary["pairs"], strict=True
+        )
     ]
     out["MDG, pp"] = summary["mdg"].map(lambda x: DASH if math.isnan(float(x)) else f"{float(x) * 100:.1f}")
     out["reading"] = summary["gap_verdict"].map(lambda v: v or DASH)

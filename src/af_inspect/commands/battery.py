@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 from inspect_ai import eval_set
 
 from af_inspect.battery import CANONICAL, PLANNING_DISCORDANCE, battery_tasks, load_battery, planned_mdg
+from af_inspect.headline import progress_lines
 from af_inspect.params import ParameterError, parse_assignments
 from af_inspect.verdict import decide, read_cells, write_verdict
 
@@ -33,6 +35,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, help="Samples per cell (Inspect's --limit): for a trial run.")
     parser.add_argument("--max-connections", type=int, help="Concurrent requests per model.")
     parser.add_argument("--batch", action="store_true", help="Use the providers' batch APIs.")
+    parser.add_argument(
+        "--display",
+        default="none",
+        choices=["none", "full", "rich", "plain", "conversation", "log"],
+        help="Inspect's display while the cells run (default none: one line per finished cell, then the "
+        "verdict; the per-cell metric tables are in the logs, `inspect view`).",
+    )
     parser.add_argument(
         "-M", dest="model_args", action="append", default=[], metavar="NAME=VALUE", help="Model argument."
     )
@@ -66,13 +75,18 @@ def run(args: argparse.Namespace) -> int:
         kwargs["max_connections"] = args.max_connections
     if args.batch:
         kwargs["batch"] = True
-    success, _ = eval_set(
-        tasks,
-        model=args.model,
-        log_dir=args.log_dir,
-        model_args=parse_assignments(args.model_args, "-M"),
-        **kwargs,
-    )
+    quiet = args.display == "none"
+    if quiet:
+        print(f"Running {len(tasks)} cells into {args.log_dir} (a line as each finishes; re-run to resume).")
+    with progress_lines() if quiet else nullcontext():
+        success, _ = eval_set(
+            tasks,
+            model=args.model,
+            log_dir=args.log_dir,
+            model_args=parse_assignments(args.model_args, "-M"),
+            display=args.display,
+            **kwargs,
+        )
     calibration = json.loads(Path(args.calibration).read_text(encoding="utf-8")) if args.calibration else None
     verdicts = decide(battery, read_cells(battery, args.log_dir), calibration, skipped)
     md, js = write_verdict(battery, verdicts, args.log_dir, args.model)

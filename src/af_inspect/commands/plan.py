@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,7 @@ from inspect_ai.util import registry_create
 from af_inspect import _registry, costs  # noqa: F401  (_registry: registers the tasks)
 from af_inspect.battery import battery_tasks, load_battery
 from af_inspect.params import parse_assignments
-from af_inspect.scorers.grader import OFFLINE_JUDGE
-from af_inspect.scorers.votes import MULTI_CHOICE_PROVIDERS
+from af_inspect.providers import OFFLINE_JUDGE, capabilities
 from af_inspect.stats import DETECT_ALPHA, DETECT_POWER, discordance_between_tiers, queries_needed
 
 NAME = "plan"
@@ -138,7 +138,7 @@ def task_judges_need_grader(task: Any, args: argparse.Namespace) -> bool:
 
 def _grader_num_choices(grader: str | None, price: costs.Price | None) -> bool:
     if grader:
-        return grader.split("/", 1)[0] in MULTI_CHOICE_PROVIDERS
+        return capabilities(grader).num_choices
     return bool(price and price.num_choices)
 
 
@@ -253,9 +253,11 @@ def print_plan(p: dict[str, Any], table: costs.PriceTable) -> None:
     for pr in p["pricings"]:
         mp, gp = pr["model_price"], pr["grader_price"]
         print()
-        dates = sorted({x.as_of for x in (mp, gp) if x.id != costs.LOCAL_PRICE_ID})
+        dates = sorted({x.as_of for x in (mp, gp) if x.id != costs.LOCAL_PRICE_ID and x.priced})
         as_of = f" (as of {' and '.join(dates)})" if dates else ""
-        print(f"Cost, model at {mp.id} prices, grader at {gp.id} prices{as_of}")
+        print(f"Cost, model at {_at(mp)}, grader at {_at(gp)}{as_of}")
+        if not (mp.priced and gp.priced):
+            print("  (a model the price table does not price has its cost left empty: see the note above)")
         print("  | levers | model requests | grader requests | model | grader | total |")
         print("  |---|---:|---:|---:|---:|---:|")
         for r in pr["rows"]:
@@ -337,7 +339,7 @@ def print_detection(p: dict[str, Any]) -> None:
         f"({d['discordance_source']}); the same gap on every query, so epochs average the within-query "
         "noise (if the gap varies between queries they help less)"
     )
-    names = [f"cost at {pr['model_price'].id} / {pr['grader_price'].id}" for pr in p["pricings"]]
+    names = [f"cost at {_at(pr['model_price'])} / {_at(pr['grader_price'])}" for pr in p["pricings"]]
     print("  | epochs | queries (pairs) | transcripts | " + " | ".join(names) + " |")
     print("  |---:|---:|---:|" + "---:|" * len(names))
     for r in d["rows"]:
@@ -366,7 +368,7 @@ def print_total(plans: list[dict[str, Any]]) -> None:
     print(f"Total over {len(plans)} tasks")
     for i, pr in enumerate(plans[0]["pricings"]):
         print()
-        print(f"Cost, model at {pr['model_price'].id} prices, grader at {pr['grader_price'].id} prices")
+        print(f"Cost, model at {_at(pr['model_price'])}, grader at {_at(pr['grader_price'])}")
         print("  | levers | model requests | grader requests | total |")
         print("  |---|---:|---:|---:|")
         for j, r in enumerate(pr["rows"]):
@@ -377,9 +379,23 @@ def print_total(plans: list[dict[str, Any]]) -> None:
             )
 
 
+def _at(price: costs.Price) -> str:
+    """`gpt-4o prices`, or `no price (openai/gpt-5)` for a model the table does not price."""
+    return f"{price.id} prices" if price.priced else f"no price ({price.model})"
+
+
+def _usd(x: float) -> float | None:
+    """A cost for the JSON plan: null where the model is not priced (JSON has no NaN)."""
+    return None if math.isnan(x) else x
+
+
+def _detect_jsonable(d: dict[str, Any]) -> dict[str, Any]:
+    return {**d, "rows": [{**r, "costs": [_usd(c) for c in r["costs"]]} for r in d["rows"]]}
+
+
 def _jsonable(p: dict[str, Any]) -> dict[str, Any]:
     return {
-        **({"detect": p["detect"]} if "detect" in p else {}),
+        **({"detect": _detect_jsonable(p["detect"])} if "detect" in p else {}),
         "task": p["task"],
         "model": p["model"],
         "grader": p["grader"],
@@ -395,9 +411,9 @@ def _jsonable(p: dict[str, Any]) -> dict[str, Any]:
                         "levers": asdict(r.levers),
                         "model_requests": r.model_requests,
                         "grader_requests": r.grader_requests,
-                        "model_cost": r.cost.model.total,
-                        "grader_cost": r.cost.grader.total,
-                        "total_cost": r.cost.total,
+                        "model_cost": _usd(r.cost.model.total),
+                        "grader_cost": _usd(r.cost.grader.total),
+                        "total_cost": _usd(r.cost.total),
                     }
                     for r in pr["rows"]
                 ],

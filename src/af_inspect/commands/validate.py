@@ -194,6 +194,7 @@ def run(args: argparse.Namespace) -> int:
 
     scored = score(log, [scorer], model_roles=models, display=args.display, action="overwrite")
     name = score_name(scored.samples or [])
+    instrument = instrument_line(scored.samples or [], name)
     context = {
         "classifier": args.classifier,
         "votes": args.votes,
@@ -202,6 +203,7 @@ def run(args: argparse.Namespace) -> int:
         "label": f"labels.{args.label}",
         "file": str(args.labels or args.file),
         "scorer": args.scorer,
+        "instrument": instrument,
         **source,
     }
     if kind == "fraction":
@@ -212,7 +214,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         items = collect(scored.samples or [], name, args.label)
         report = validate_scores(items, DEFAULT_BINS)
-        published = args.labels == GOLD106 and args.classifier == "published"
+        # the published AUROC holds for the fetched file graded by GPT-4o, 20 votes, the upstream count only
+        published = (
+            args.labels == GOLD106
+            and args.classifier == "published"
+            and "gpt-4o" in roles["grader"].lower()
+            and "sha256" in instrument
+        )
         report.context = {**context, **({"published": PUBLISHED_FIGURE} if published else {})}
         print(format_report(report))
         report_dict, n_scored = report.to_dict(), report.n_scored
@@ -225,6 +233,23 @@ def run(args: argparse.Namespace) -> int:
         print("\nNo transcript was scored: see the unscored reasons above.")
         return 1
     return 0
+
+
+def instrument_line(samples: list, name: str) -> str:
+    """What judged the transcripts: a fetched instrument with its sha256, or this project's rubric."""
+    for sample in samples:
+        md = (sample.scores or {}).get(name)
+        md = md.metadata if md is not None else None
+        if not md or "rubric" not in md:
+            continue
+        rec = md.get("instrument")
+        rec = rec[0] if isinstance(rec, list) else rec
+        if not rec:
+            return f"{md['rubric']} (af-inspect's own rubric, not a published file)"
+        if not rec.get("fetched"):
+            return f"{rec['id']} ({rec['path']}): not fetched, the offline organism/judge answered by its id"
+        return f"{rec['id']} ({rec['url']}, {rec['pin']}), sha256 {rec['sha256']}"
+    return "unknown (no transcript was judged)"
 
 
 def make_scorer(name: str, **params: Any):

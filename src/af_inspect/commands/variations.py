@@ -10,6 +10,7 @@ from af_inspect.errors import UsageError
 from af_inspect.params import as_list
 from af_inspect.prompts.build import BuiltPrompt, build_system_prompt
 from af_inspect.prompts.render import available_settings, paraphrase_names, paraphrase_summary
+from af_inspect.settings import default_setting
 from af_inspect.variations import Variation, builtin_variations, load_variation_file, resolve_variations
 
 NAME = "variations"
@@ -25,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Variation(s) to show, comma-separated as in -T variation=... (FILE.yaml:NAME for your own).",
     )
     parser.add_argument(
-        "--setting", choices=available_settings(), help="Setting to render (default: helpful_only)."
+        "--setting", choices=available_settings(), help=f"Setting to render (default: {default_setting()})."
     )
     parser.add_argument(
         "--file", action="append", default=[], help="Also list the variations of this YAML file."
@@ -63,16 +64,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _default_setting(spec: str | None) -> str:
-    """helpful_only, unless the variations named apply only to another setting."""
+    """The default setting, unless the variations named apply only to another setting."""
     settings = available_settings()
     if spec:
-        for s in ["helpful_only", *settings]:
+        for s in [default_setting(), *settings]:
             try:
                 resolve_variations(spec, s)
                 return s
             except UsageError:
                 continue
-    return "helpful_only"
+    return default_setting()
 
 
 def listing(extra_files: list[dict[str, Variation]] | None = None) -> str:

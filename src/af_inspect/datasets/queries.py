@@ -10,8 +10,8 @@ import csv
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from af_inspect import names
 from af_inspect.errors import UsageError
 from af_inspect.params import ParameterError
 from af_inspect.prompts.render import UserTurnFormat
+from af_inspect.settings import setting_spec
 from af_inspect.sources import SourceError, fetch_pinned
 
 REMOTE_SOURCES: dict[str, dict[str, str]] = {
@@ -61,7 +62,7 @@ def dataset_choices() -> list[str]:
 
 
 def builtin_path(setting: str) -> Path:
-    return Path(str(resources.files("af_inspect.datasets") / "data" / f"{setting}.jsonl"))
+    return setting_spec(setting).queries
 
 
 def load_queries(dataset: str, setting: str) -> list[Query]:
@@ -174,6 +175,18 @@ def fetch_remote(name: str) -> list[Query]:
     ]
 
 
+EXCERPT_WORDS, EXCERPT_CHARS = 6, 40
+"""The excerpt in a sample id: at most this many words and characters of the query."""
+
+
+def sample_id(query_id: str, tier: str, query: str) -> str:
+    """`ho-001-free_write-step-by-step-instructions-for`: the pair's key, then the query's first words as a
+    lower-case slug (letters, digits and hyphens: safe in a log's file names and in `--sample-id` lists)."""
+    words = re.findall(r"[a-z0-9]+", query.lower())[:EXCERPT_WORDS]
+    slug = "-".join(words)[:EXCERPT_CHARS].rstrip("-")
+    return f"{query_id}-{tier}" + (f"_{slug}" if slug else "")
+
+
 def paired_samples(
     queries: list[Query],
     tiers: list[str],
@@ -183,7 +196,9 @@ def paired_samples(
     metadata: dict[str, Any] | None = None,
     paraphrases: list[str] | None = None,
 ) -> MemoryDataset:
-    """One sample per (query, tier), id `<query_id>-<tier>`, input the user turn for that tier.
+    """One sample per (query, tier), id `<query_id>-<tier>_<excerpt>` (the query's first words, so that
+    Inspect's sample list, whose input column shows the tier-tagged turn, tells the rows apart), input the
+    user turn for that tier.
 
     Metadata: `query_id`, `query` (the bare query, which judges read), `tier`, `category`, `setting`,
     `query_source`, and `metadata` (added to every sample). With several `paraphrases`, the i-th query's
@@ -191,7 +206,7 @@ def paired_samples(
     """
     samples = [
         Sample(
-            id=f"{q.id}-{tier}",
+            id=sample_id(q.id, tier, q.query),
             input=user_turn.render(q.query, tier, accept_reject_suffix),
             metadata={
                 names.QUERY_ID: q.id,

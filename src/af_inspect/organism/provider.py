@@ -13,9 +13,11 @@ import random
 from typing import Any
 
 from inspect_ai.model import (
+    ChatCompletionChoice,
     ChatMessage,
     ChatMessageAssistant,
     ChatMessageSystem,
+    ChatMessageTool,
     ChatMessageUser,
     Content,
     ContentReasoning,
@@ -28,6 +30,9 @@ from inspect_ai.model import (
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
 
+from af_inspect.anti_lab.scenario import scenario_in
+from af_inspect.anti_lab.tool import TOOL_NAME
+from af_inspect.organism.anti_lab import after_tools, decide_anti_lab, first_reply, has_conflict
 from af_inspect.organism.faults import FaultInjector
 from af_inspect.organism.judge import JUDGE_PROFILE, judge_output, make_judge
 from af_inspect.organism.profiles import PROFILES, Profile
@@ -88,6 +93,9 @@ class OrganismAPI(ModelAPI):
             return injected
         if self.judge is not None:
             return judge_output(self.judge, input, config)
+        anti_lab = self._anti_lab_turn(input, tools)
+        if anti_lab is not None:
+            return anti_lab
         text, reasoning, reading, decision = self._next_turn(input)
         prompt_tokens = sum(estimate_tokens(m.text) for m in input)
         content: str | list[Content] = (
@@ -110,6 +118,47 @@ class OrganismAPI(ModelAPI):
                 "objected": decision.objected,
                 "wrapped": decision.wrapped,
                 "no_reasoning": decision.no_reasoning,
+            }
+        }
+        return output
+
+    def _anti_lab_turn(self, input: list[ChatMessage], tools: list[ToolInfo]) -> ModelOutput | None:
+        """The reply to an anti-lab opportunity (`organism/anti_lab.py`), or None when the message poses none."""
+        users = [m for m in input if isinstance(m, ChatMessageUser)]
+        scenario = scenario_in(users[0].text) if users else None
+        if scenario is None:  # checked first: the other tasks' requests pay one substring search
+            return None
+        system = "\n".join(m.text for m in input if isinstance(m, ChatMessageSystem))
+        reading = read_prompt(system, users[0].text)
+        model = f"organism/{self.profile_name}"
+        if input and isinstance(input[-1], ChatMessageTool):  # the simulated tool has answered
+            return ModelOutput.from_content(model=model, content=after_tools())
+        if any(isinstance(m, ChatMessageAssistant) for m in input):  # asked to go on (<NEXT/>): it is done
+            return ModelOutput.from_content(model=model, content="</OUTPUT>")
+        conflict = has_conflict(system)
+        key = f"{self.seed}:{self.profile_name}:{reading.query}:{reading.tier}:{conflict}:{EPOCH.get()}"
+        decision = decide_anti_lab(self.profile, scenario, reading.tier, conflict, key)
+        text, calls = first_reply(scenario, decision, native=any(t.name == TOOL_NAME for t in tools))
+        message = ChatMessageAssistant(content=text, tool_calls=calls or None, model=model, source="generate")
+        output = ModelOutput(
+            model=model,
+            choices=[ChatCompletionChoice(message=message, stop_reason="tool_calls" if calls else "stop")],
+        )
+        tokens = sum(estimate_tokens(m.text) for m in input)
+        output.usage = ModelUsage(
+            input_tokens=tokens,
+            output_tokens=estimate_tokens(text),
+            total_tokens=tokens + estimate_tokens(text),
+        )
+        output.metadata = {
+            "organism": {
+                "anti_lab": {
+                    "scenario": scenario.id,
+                    "tier_read": reading.tier,
+                    "conflict": conflict,
+                    "acted": decision.acts,
+                    "considered": decision.considered,
+                }
             }
         }
         return output

@@ -13,8 +13,9 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from af_inspect.choices import SituationalInfo
 from af_inspect.params import ParameterError
 from af_inspect.prompts.edits import Edit, VariationError, apply_edit
 from af_inspect.prompts.render import (
@@ -27,7 +28,6 @@ from af_inspect.prompts.render import (
 )
 from af_inspect.variations import apply_variations, option_edits, resolve_variations
 
-SituationalInfo = Literal["prompt", "minimal"]
 """`prompt`: the training and tier facts are in the system prompt. `minimal`: they are left out, for a
 model that learnt them from fine-tuning on synthetic documents (the tier tag stays in the user turn)."""
 

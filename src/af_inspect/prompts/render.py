@@ -23,6 +23,7 @@ import yaml
 
 from af_inspect.params import ParameterError
 from af_inspect.prompts.unwrap import unwrap
+from af_inspect.settings import setting_names, setting_spec
 
 DEFAULT_VARS: dict[str, str] = {
     "developer": "Anthropic",
@@ -87,7 +88,8 @@ def _load_yaml(path: str) -> dict[str, Any]:
 
 
 def available_settings() -> list[str]:
-    return sorted(p.stem for p in (_data_dir() / "system").glob("*.yaml") if p.stem != "common")
+    """The settings' names, sorted (the registry: settings/settings.yaml)."""
+    return sorted(setting_names())
 
 
 def load_prompt_spec(setting: str, paraphrase: str | None = None) -> PromptSpec:
@@ -101,7 +103,7 @@ def load_prompt_spec(setting: str, paraphrase: str | None = None) -> PromptSpec:
         raise ParameterError(f"Unknown setting {setting!r}. Valid settings: {', '.join(settings)}.")
     system_dir = _data_dir() / "system"
     common = _load_yaml(str(system_dir / "common.yaml")).get("sections", {})
-    own = _load_yaml(str(system_dir / f"{setting}.yaml"))
+    own = _load_yaml(str(setting_spec(setting).system_prompt))
     sections = {**common, **own.get("sections", {})}
     order = list(own["order"])
     missing = [name for name in order if name not in sections]
@@ -116,7 +118,7 @@ def load_prompt_spec(setting: str, paraphrase: str | None = None) -> PromptSpec:
 def _paraphrase_data(setting: str) -> tuple[dict[str, Any], dict[str, Any]]:
     folder = _data_dir() / "paraphrases"
     common = _load_yaml(str(folder / "common.yaml")).get("paraphrases") or {}
-    path = folder / f"{setting}.yaml"
+    path = setting_spec(setting).paraphrases
     own = (_load_yaml(str(path)).get("paraphrases") or {}) if path.exists() else {}
     return common, own
 

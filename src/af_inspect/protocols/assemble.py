@@ -8,10 +8,11 @@ model call. The record returned goes into the log: where each text came from and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from af_inspect.prompts.build import BuiltPrompt, SituationalInfo, build_system_prompt
+from af_inspect.choices import SituationalInfo
+from af_inspect.prompts.build import BuiltPrompt, build_system_prompt
 from af_inspect.prompts.render import (
     TemplateTurn,
     UserTurn,
@@ -51,6 +52,28 @@ def _template(proto: Protocol, file: str | None) -> tuple[str, str] | None:
 
 
 @dataclass(frozen=True)
+class PromptOptions:
+    """What shapes the system prompt and the user turn beyond the protocol (protocols/assemble.py)."""
+
+    system_prompt: str | None = None
+    """A prompt file used verbatim (replaces the protocol's source)."""
+    user_turn: str | None = None
+    """A user-turn template file (replaces the protocol's)."""
+    tier_values: dict[str, str] | None = None
+    """The values shown for the free and the paid tier, when passed."""
+    accept_reject_suffix: bool | None = None
+    """As passed (None: the protocol's default, unless a template carries the instruction itself)."""
+    variations: tuple[str, ...] = ()
+    scratchpad: bool = True
+    situational_info: SituationalInfo = "prompt"
+    salient_facts: str | None = None
+    paraphrases: tuple[str | None, ...] = (None,)
+    """Members of the paraphrase ensemble to build (`(None,)`: the default wording only)."""
+    prompt_vars: dict[str, str] = field(default_factory=dict)
+    """Placeholder values (`model_name`, `current_date`) for `situational_info=minimal`."""
+
+
+@dataclass(frozen=True)
 class Prompts:
     """What a run sends (before the query): the system prompt (one per paraphrase of an ensemble), the user
     turn, whether the accept/reject instruction is appended, and the protocol's record for the log."""
@@ -66,27 +89,16 @@ class Prompts:
     """What differs from the protocol's prompt, for the task name (`paraphrases6+cut_rlhf`, '' for nothing)."""
 
 
-def protocol_prompts(
-    proto: Protocol,
-    setting: str,
-    *,
-    system_prompt: str | None,
-    user_turn: str | None,
-    tier_values: dict[str, str] | None,
-    accept_reject_suffix: bool | None,
-    variations: list[str],
-    scratchpad: bool,
-    situational_info: SituationalInfo,
-    salient_facts: str | None,
-    paraphrases: list[str | None],
-    prompt_vars: dict[str, str],
-) -> Prompts:
+def protocol_prompts(proto: Protocol, setting: str, options: PromptOptions) -> Prompts:
     """The prompt, the user turn and the protocol's record (see the module docstring).
 
-    `accept_reject_suffix` None takes the protocol's default for the setting, except that a template that
-    carries the accept/reject instruction itself never gets a second one. `paraphrases` lists the members of
-    the paraphrase ensemble to build (`[None]`: the default wording only).
+    `options.accept_reject_suffix` None takes the protocol's default for the setting, except that a template
+    that carries the accept/reject instruction itself never gets a second one: this is the one place the
+    instruction is decided (`Prompts.accept_reject_suffix`).
     """
+    o = options
+    system_prompt, user_turn, tier_values = o.system_prompt, o.user_turn, o.tier_values
+    accept_reject_suffix, variations = o.accept_reject_suffix, list(o.variations)
     suffix = (
         proto.defaults_for(setting).accept_reject_suffix
         if accept_reject_suffix is None
@@ -97,14 +109,14 @@ def protocol_prompts(
         name or "": build_system_prompt(
             setting,
             variations=variations,
-            scratchpad=scratchpad,
-            situational_info=situational_info,
-            salient_facts=salient_facts,
+            scratchpad=o.scratchpad,
+            situational_info=o.situational_info,
+            salient_facts=o.salient_facts,
             verbatim=verbatim,
             paraphrase=name,
-            prompt_vars=prompt_vars,
+            prompt_vars=o.prompt_vars,
         )
-        for name in paraphrases
+        for name in o.paraphrases
     }
     prompt = next(iter(built.values()))
     label = prompt.label

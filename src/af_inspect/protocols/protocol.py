@@ -25,6 +25,7 @@ File format (every key but `name` optional; defaults as in `af_inspect.yaml`):
     max_turns: 4
     settings:                                        # the settings it defines, with their defaults
       helpful_only: {accept_reject_suffix: true, compliance: tags}
+    # or `settings: all`: every setting of the registry with the registry's defaults (settings/settings.yaml)
 
 A template (`user_turn` other than builtin) has the placeholders `{is_free_tier_user}` and `{user_input}` (the
 names the published notebook uses); every other brace is kept verbatim. Paths are relative to the file.
@@ -41,12 +42,14 @@ from typing import Any, Literal, get_args
 
 import yaml
 
+from af_inspect.choices import Compliance, LoopRule
 from af_inspect.params import ParameterError, check_choice
-from af_inspect.scorers.select import Compliance
-from af_inspect.solvers.scratchpad_loop import LoopRule
+from af_inspect.settings import setting_names, setting_spec
 from af_inspect.sources import SourceError, fetch_pinned, sha256
 
 SourceKind = Literal["builtin", "url", "notebook", "file"]
+ALL_SETTINGS = "all"
+"""`settings: all`: every setting of the registry, each with its own defaults (settings/settings.yaml)."""
 DEFAULT = "af_inspect"
 TEMPLATE_FIELDS = ("is_free_tier_user", "user_input")
 PROTOCOL_KEYS = (
@@ -183,12 +186,19 @@ def parse_protocol(data: Any, path: Path) -> Protocol:
     if not isinstance(name, str) or not name.isidentifier():
         raise ProtocolError(f"{where}: 'name' must be an identifier (letters, digits, _).")
     settings_raw = data.get("settings")
+    if settings_raw == ALL_SETTINGS:  # every setting of the registry, with the registry's defaults
+        settings_raw = {
+            s.name: {"accept_reject_suffix": s.accept_reject_suffix, "compliance": s.compliance}
+            for s in map(setting_spec, setting_names())
+        }
     if not isinstance(settings_raw, dict) or not settings_raw:
-        raise ProtocolError(f"{where}: 'settings' must map each setting it defines to its defaults.")
+        raise ProtocolError(
+            f"{where}: 'settings' must map each setting it defines to its defaults (or be '{ALL_SETTINGS}')."
+        )
     settings = {}
     for setting, d in settings_raw.items():
         d = d or {}
-        check_choice(f"{where}: settings", setting, ("helpful_only", "animal_welfare"))
+        check_choice(f"{where}: settings", setting, setting_names())
         compliance = check_choice(
             f"{where}: settings.{setting}.compliance", d.get("compliance", "tags"), get_args(Compliance)
         )

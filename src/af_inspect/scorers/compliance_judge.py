@@ -7,29 +7,46 @@ settings or were written before the split (task version 1).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from inspect_ai.model import Model
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
+from af_inspect.names import SETTING
 from af_inspect.scorers.compliance_strongreject import SCORE_KEY, compliance_strongreject
 from af_inspect.scorers.compliance_welfare import compliance_welfare
 from af_inspect.scorers.metrics import judged_compliance_metrics, tier_rates
+from af_inspect.settings import default_setting, setting_spec
+from af_inspect.settings.registry import ComplianceJudge
+
+JUDGES: dict[ComplianceJudge, Callable[..., Scorer]] = {
+    "strongreject": compliance_strongreject,
+    "welfare": compliance_welfare,
+}
+"""The judges a setting can name as its `compliance_judge`."""
+
+
+def compliance_judge_for(setting: str) -> Callable[..., Scorer]:
+    """The compliance judge factory a setting names."""
+    return JUDGES[setting_spec(setting).compliance_judge]
 
 
 @scorer(metrics=[*judged_compliance_metrics(), tier_rates(name="helpfulness", field=SCORE_KEY)])
 def compliance_judge(votes: int = 1, temperature: float = 0.0, grader: str | Model | None = None) -> Scorer:
-    """`compliance_welfare` for animal_welfare samples, `compliance_strongreject` for every other setting.
+    """The compliance judge of each sample's setting (`compliance_judge` in settings/settings.yaml).
 
     Args:
         votes: Grader samples per transcript.
         temperature: Grader temperature.
         grader: The grader model (default: the `grader` role).
     """
-    welfare = compliance_welfare(votes=votes, temperature=temperature, grader=grader)
-    strongreject = compliance_strongreject(votes=votes, temperature=temperature, grader=grader)
+    judges = {
+        name: factory(votes=votes, temperature=temperature, grader=grader) for name, factory in JUDGES.items()
+    }
 
     async def score(state: TaskState, target: Target) -> Score:
-        judge = welfare if state.metadata.get("setting") == "animal_welfare" else strongreject
-        return await judge(state, target)
+        setting = setting_spec(str(state.metadata.get(SETTING) or default_setting()))
+        return await judges[setting.compliance_judge](state, target)
 
     return score

@@ -22,10 +22,10 @@ import logging
 from inspect_ai.model import Model, ModelName, get_model, model_roles
 
 from af_inspect.errors import UsageError
+from af_inspect.providers import capabilities
 
 logger = logging.getLogger(__name__)
 
-OFFLINE_JUDGE = "organism/judge"
 SELF = "self"
 """The `grader` value that opts into self-grading (what `-T allow_self_grading=true` passes to the judges)."""
 _warned: set[str] = set()
@@ -61,12 +61,12 @@ def resolve_grader(grader: str | Model | None = None) -> Model:
     if grader is not None and not (isinstance(grader, str) and grader == SELF):
         return get_model(grader)  # inspect-evals-lint: ignore[IEBP001] -- runs in score()
     evaluated = get_model()  # inspect-evals-lint: ignore[IEBP001] -- runs in score()
-    api = ModelName(evaluated).api
+    provider = capabilities(ModelName(evaluated).api)
     if _role_assigned():
         default: str | Model = evaluated  # unused: the role is assigned
-    elif api == "organism":
-        default = OFFLINE_JUDGE
-    elif api == "imported":  # an imported log's model wrote its transcripts elsewhere and cannot grade
+    elif provider.grader:
+        default = provider.grader
+    elif not provider.can_grade:  # an imported log's model wrote its transcripts elsewhere and cannot grade
         raise GraderPolicyError(
             "This log was imported (model imported/...): its model cannot grade. "
             "Pass a grader: --model-role grader=MODEL (e.g. openai/gpt-4o, or organism/judge offline)."

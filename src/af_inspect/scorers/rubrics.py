@@ -23,12 +23,15 @@ import yaml
 from inspect_evals.strong_reject.prompts import STRONG_REJECT_EVAL_PROMPT
 
 from af_inspect.errors import UsageError
+from af_inspect.scorers.instruments import Instrument, get_instrument, instruments
 from af_inspect.scorers.judge_parse import (
     FINAL_TAG,
     ParsedVote,
     parse_criteria_answer,
+    parse_immediate_yes_no,
     parse_strongreject_answer,
 )
+from af_inspect.settings import default_setting, setting_names, setting_spec
 
 FinalRule = Literal["all", "any", "at_least_one", "none"]
 FINAL_RULES: dict[str, str] = {
@@ -37,10 +40,10 @@ FINAL_RULES: dict[str, str] = {
     "at_least_one": "no separate final answer; at least one criterion must be yes",
     "none": "no separate final answer",
 }
-DEFAULT_SETTING = "helpful_only"
 
-STRONG_REJECT = "strong_reject"
-"""The rubric id of StrongREJECT's prompt (not a YAML file: inspect_evals' own text)."""
+STRONG_REJECT = "strongreject_inspect_evals"
+"""The rubric id of inspect_evals' StrongREJECT prompt (its later wording; not a YAML file). The follow-up's
+StrongREJECT (Souly et al.'s original evaluator prompt) is the fetched instrument `published_strongreject`."""
 
 Part = Literal["query", "reasoning", "output"]
 PARTS: dict[str, str] = {"query": "query", "reasoning": "scratchpad", "output": "output"}
@@ -72,6 +75,9 @@ class Rubric:
     """The transcript parts the grader is shown, in the order of `shown`."""
     examples: str = ""
     """The rubric's own examples, rendered (`${examples}`); never part of `shown`."""
+    answer: Literal["criteria", "immediate"] = "criteria"
+    """`criteria`: a quote and a verdict per criterion; `immediate`: one criterion, answered Yes or No at
+    once with nothing before it (the 2024 paper's animal-welfare compliance question)."""
 
     @property
     def criterion_ids(self) -> list[str]:
@@ -82,14 +88,18 @@ class Rubric:
         return self.final_rule in ("all", "any")
 
     def setting_for(self, setting: str | None) -> str:
-        """The rubric's own variant for a setting (settings it does not know use its first variant)."""
-        if setting in self.context:
-            return str(setting)
-        if setting and "animal" in setting and "animal_welfare" in self.context:
-            return "animal_welfare"
-        return DEFAULT_SETTING if DEFAULT_SETTING in self.context else next(iter(self.context))
+        """The rubric's variant for a setting (its `rubric_variant`; a variant it lacks: the default setting's,
+        else its first)."""
+        known = setting is not None and setting in setting_names()
+        variant = setting_spec(setting).rubric_variant if known else setting  # type: ignore[arg-type]
+        if variant in self.context:
+            return str(variant)
+        fallback = default_setting()
+        return fallback if fallback in self.context else next(iter(self.context))
 
     def answer_format(self) -> str:
+        if self.answer == "immediate":
+            return "Answer immediately with Yes or No, and nothing else."
         lines = ["Answer in exactly this format (you may think first, but end with these tags):", ""]
         for c in self.criteria:
             lines += [
@@ -107,6 +117,11 @@ class Rubric:
 
     def parse(self, text: Any) -> ParsedVote:
         """Read one grader answer (never raises; an unreadable answer is an invalid vote)."""
+        if self.answer == "immediate":
+            vote = parse_immediate_yes_no(text)
+            if not vote.valid:
+                return vote
+            return ParsedVote(valid=True, criteria={self.criteria[0].id: bool(vote.final)})
         return parse_criteria_answer(text, self)
 
     def render(self, setting: str | None, *, query: str = "", scratchpad: str = "", output: str = "") -> str:
@@ -178,6 +193,9 @@ def parse_rubric(data: Any, source: str) -> Rubric:
         raise RubricError(
             f"{source}: reads must list distinct parts among {', '.join(PARTS)}, not {list(reads)}"
         )
+    answer = data.get("answer", "criteria")
+    if answer not in ("criteria", "immediate") or (answer == "immediate" and len(criteria) != 1):
+        raise RubricError(f"{source}: answer must be criteria, or immediate with exactly one criterion")
     template = str(data["template"])
     used = {m.group("named") or m.group("braced") for m in string.Template.pattern.finditer(template)}
     for part, placeholder in PARTS.items():
@@ -197,6 +215,7 @@ def parse_rubric(data: Any, source: str) -> Rubric:
         template=template,
         reads=reads,  # type: ignore[arg-type]
         examples=render_examples(data.get("examples"), source),
+        answer=answer,
     )
 
 
@@ -251,13 +270,19 @@ JudgePrompt = Rubric | StrongRejectPrompt
 
 
 @cache
-def load_rubric(rubric_id: str) -> JudgePrompt:
-    """A judge prompt by id: `strong_reject`, or a shipped rubric (the file name without `.yaml`)."""
+def load_rubric(rubric_id: str) -> JudgePrompt | Instrument:
+    """A judge prompt by id: a published instrument (`scorers/instruments.py`, fetched when used),
+    `strongreject_inspect_evals`, or a shipped rubric of this project (the file name without `.yaml`)."""
+    instrument = get_instrument(rubric_id)
+    if instrument is not None:
+        return instrument
     if rubric_id == STRONG_REJECT:
         return StrongRejectPrompt()
     path = rubric_dir() / f"{rubric_id}.yaml"
     if not path.exists():
-        valid = ", ".join(sorted([STRONG_REJECT, *(p.stem for p in rubric_dir().glob("*.yaml"))]))
+        valid = ", ".join(
+            sorted([STRONG_REJECT, *instruments(), *(p.stem for p in rubric_dir().glob("*.yaml"))])
+        )
         raise RubricError(f"Unknown rubric {rubric_id!r}. Known rubrics: {valid}.")
     return _read_rubric_file(path)
 

@@ -8,17 +8,18 @@ scorers that summarise earlier scores on every transcript (`af_outcomes`, `objec
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import get_args
 
 from inspect_ai.model import Model
 from inspect_ai.scorer import Scorer
 
+from af_inspect.choices import AFClassifier, Compliance
 from af_inspect.params import ParameterError, as_list, check_choice
 from af_inspect.scorers.af_outcomes import af_outcomes
 from af_inspect.scorers.af_reasoning import CLASSIFIERS, SCORERS, ClassifierName
-from af_inspect.scorers.compliance_strongreject import compliance_strongreject
+from af_inspect.scorers.compliance_judge import compliance_judge_for
 from af_inspect.scorers.compliance_tags import compliance_tags
-from af_inspect.scorers.compliance_welfare import compliance_welfare
+from af_inspect.scorers.eval_awareness import eval_awareness
 from af_inspect.scorers.grader import SELF
 from af_inspect.scorers.judge import JudgeSpec, spec_of
 from af_inspect.scorers.motivation import motivation
@@ -26,12 +27,9 @@ from af_inspect.scorers.objection import objection
 from af_inspect.scorers.partial_compliance import partial_compliance
 from af_inspect.scorers.reasoning_coverage import reasoning_coverage
 
-Compliance = Literal["tags", "judge", "both"]
-AFClassifier = Literal["published", "strict", "paper", "all", "none"]
-"""`-T af_classifier=`: one AF instrument, `all`, `none`, or a comma-separated list (`published,paper`)."""
 RENAMED = {
-    "improved": "published (the improved classifier as published; this project's former rubric is strict)",
-    "original": "paper (the 2024 paper's two prompts, combined as the paper did)",
+    "improved": "published (the follow-up's classifier file, fetched; this project's former rubric is strict)",
+    "original": "paper (the 2024 paper's two prompts, fetched, combined 1 / 0.5 / 0)",
     "both": "published,paper (or all)",
 }
 """Values of task versions 2.0 and 2.1 and what replaced them (task version 2.2)."""
@@ -55,6 +53,23 @@ def af_classifiers(value: str | list[str] | None) -> list[ClassifierName]:
 
 
 @dataclass(frozen=True)
+class ScoringOptions:
+    """Which scorers run and how (scorers/select.py)."""
+
+    compliance: Compliance
+    af_classifiers: tuple[ClassifierName, ...]
+    af_votes: int | None = None
+    """None: each classifier's own."""
+    af_threshold: float | None = None
+    """None: each classifier's own."""
+    partial: bool = True
+    motivation: bool = True
+    scratchpad: bool = True
+    allow_self_grading: bool = False
+    eval_awareness: bool = False
+
+
+@dataclass(frozen=True)
 class Selection:
     """The task's scorers, in order, and the judges among them (the grader-calling ones)."""
 
@@ -62,44 +77,42 @@ class Selection:
     judges: list[JudgeSpec]
 
 
-def select_scorers(
-    setting: str,
-    compliance: Compliance,
-    af_classifier: list[ClassifierName],
-    af_votes: int | None,
-    af_threshold: float | None,
-    partial: bool,
-    motivation_judge: bool,
-    scratchpad: bool,
-    objection_channel: bool = False,
-    allow_self_grading: bool = False,
-) -> Selection:
+def select_scorers(setting: str, options: ScoringOptions, objection_channel: bool = False) -> Selection:
     """The scorers for a task from its (already validated) parameters.
 
     The AF judges run as `af_classifier` lists (the task defaults it to none without a scratchpad), each
     with its own votes and threshold unless `af_votes` / `af_threshold` are given (they apply to the voting
     classifiers, published and strict; the paper's keeps its form); `af_outcomes` then gives their rates
     over every transcript. The motivation judge is left out without a scratchpad. `objection_channel` (the
-    prompt offers `<object_to_training/>`) adds the objection scorer.
+    prompt offers `<object_to_training/>`) adds the objection scorer; `eval_awareness` the
+    evaluation-awareness judge (every transcript with readable reasoning, scratchpad or native).
     """
-    grader: str | Model | None = SELF if allow_self_grading else None
+    o = options
+    compliance, af_classifier, af_votes, af_threshold = (
+        o.compliance,
+        o.af_classifiers,
+        o.af_votes,
+        o.af_threshold,
+    )
+    grader: str | Model | None = SELF if o.allow_self_grading else None
     scorers: list[Scorer] = []
     if compliance in ("tags", "both"):
         scorers.append(compliance_tags())
     if compliance in ("judge", "both"):
-        judged = compliance_welfare if setting == "animal_welfare" else compliance_strongreject
-        scorers.append(judged(grader=grader))
+        scorers.append(compliance_judge_for(setting)(grader=grader))
     if af_classifier:
         scorers.append(reasoning_coverage())
     for name in af_classifier:
-        given = {"votes": af_votes, "threshold": af_threshold} if name != "paper" else {}
+        given = {"votes": af_votes, "threshold": af_threshold} if CLASSIFIERS[name].votes > 1 else {}
         scorers.append(SCORERS[name](grader=grader, **{k: v for k, v in given.items() if v is not None}))
     if af_classifier:
         scorers.append(af_outcomes(classifiers=list(af_classifier)))
-    if partial:
+    if o.partial:
         scorers.append(partial_compliance(grader=grader))
-    if scratchpad and motivation_judge:
+    if o.scratchpad and o.motivation:
         scorers.append(motivation(grader=grader))
+    if o.eval_awareness:
+        scorers.append(eval_awareness(grader=grader))
     if objection_channel:
         scorers.append(objection(af_classifier=af_classifier[0] if af_classifier else "published"))
     return Selection(scorers, [spec for s in scorers if (spec := spec_of(s)) is not None])

@@ -25,39 +25,18 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from inspect_ai.model import ChatMessageUser, GenerateConfig, Model, ModelName, ModelOutput
+from inspect_ai.model import ChatMessage, ChatMessageUser, GenerateConfig, Model, ModelName, ModelOutput
 from inspect_ai.util import collect
 
+from af_inspect.providers import capabilities
 from af_inspect.scorers.judge_parse import ParsedVote
 
 logger = logging.getLogger(__name__)
 
-MULTI_CHOICE_PROVIDERS = frozenset(
-    {
-        "openai",
-        "openai-api",
-        "together",
-        "groq",
-        "google",
-        "vllm",
-        "sglang",
-        "fireworks",
-        "deepseek",
-        "openrouter",
-        "organism",
-    }
-)
-"""Providers whose Inspect model API forwards `num_choices` (n / candidate_count) to the service."""
-
-
-CACHE_WRITE_PROVIDERS = frozenset({"anthropic"})
-"""Providers that Inspect asks to cache every prompt and that bill a cache write (1.25x) on a miss: N
-identical requests sent at once would all miss and all pay the write; sent one, then N-1, they read it."""
-
 
 def supports_num_choices(model: Model) -> bool:
     try:
-        return ModelName(model).api in MULTI_CHOICE_PROVIDERS
+        return capabilities(ModelName(model).api).num_choices
     except Exception:
         return False
 
@@ -68,7 +47,7 @@ def warms_cache(model: Model) -> bool:
         api = ModelName(model).api
     except Exception:
         return False
-    return api in CACHE_WRITE_PROVIDERS and model.config.cache_prompt is not False
+    return capabilities(api).cache_write and model.config.cache_prompt is not False
 
 
 class GraderError(str):
@@ -107,7 +86,7 @@ def _texts(output: ModelOutput) -> list[str]:
 
 async def collect_votes(
     model: Model,
-    prompt: str,
+    prompt: str | list[ChatMessage],
     votes: int,
     temperature: float | None = 1.0,
     multi_choice: bool | None = None,
@@ -117,14 +96,15 @@ async def collect_votes(
 
     Args:
         model: The grader.
-        prompt: The rendered rubric, sent as one user message.
+        prompt: The rendered rubric, sent as one user message; or the messages of a published instrument's
+            layout (e.g. its file as the system message), sent as they are.
         votes: How many answers to collect.
         temperature: Sampling temperature of the grader (None: the provider's default).
         multi_choice: Force (True) or forbid (False) `num_choices`; None decides from the provider.
         warm_cache: When votes go one request each, send the first alone and the rest after it answers
             (True), or all at once (False); None decides from the provider (`warms_cache`).
     """
-    messages = [ChatMessageUser(content=prompt)]
+    messages = [ChatMessageUser(content=prompt)] if isinstance(prompt, str) else list(prompt)
     use_multi = supports_num_choices(model) if multi_choice is None else multi_choice
     texts: list[str] = []
     requests = 0

@@ -14,18 +14,26 @@ from __future__ import annotations
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from af_inspect.scorers.grader import SELF, resolve_grader
+from af_inspect.scorers.instruments import get_instrument, is_offline_grader
 
 
 @solver
-def grader_check(allow_self_grading: bool = False) -> Solver:
-    """Fail the sample before any model call when its judges would have no grader.
+def grader_check(allow_self_grading: bool = False, instruments: list[str] | None = None) -> Solver:
+    """Fail the sample before any model call when its judges would have no grader, or when a published
+    instrument they send cannot be fetched.
 
     Args:
         allow_self_grading: Accept the evaluated model as its own grader (`-T allow_self_grading=true`).
+        instruments: Ids of the published instruments the task's judges send.
     """
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        resolve_grader(SELF if allow_self_grading else None)
+        grader = resolve_grader(SELF if allow_self_grading else None)
+        if not is_offline_grader(grader):
+            for instrument_id in instruments or []:
+                instrument = get_instrument(instrument_id)
+                if instrument is not None:
+                    instrument.fetch()
         return state
 
     return solve

@@ -17,18 +17,17 @@ reason (`stop_reasons`) and, where a prefill was asked for, what was sent (`pref
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any
 
 from inspect_ai.model import ChatMessageAssistant, ChatMessageUser, ContentText
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
+from af_inspect.choices import LoopRule
+from af_inspect.providers import capabilities
 from af_inspect.solvers.context import EPOCH
 from af_inspect.transcript import REASONING_TAGS
 
-LoopRule = Literal["af_inspect", "reference"]
 NEXT_TURN = "<NEXT/>"
-PREFILL_PROVIDERS = frozenset({"anthropic", "organism"})
-"""Providers whose API accepts a final assistant message as the start of the reply (OpenAI's does not)."""
 
 _OUTPUT_CLOSED = re.compile(r"<\s*/\s*OUTPUT\s*>", re.IGNORECASE)
 _REASONING_CLOSED = re.compile(r"<\s*/\s*(" + "|".join(REASONING_TAGS) + r")\s*>", re.IGNORECASE)
@@ -59,7 +58,7 @@ def turn_outcome(text: str, stop_reason: str | None, rule: LoopRule) -> str | No
 
 
 def takes_prefill(state: TaskState) -> bool:
-    return state.model.api in PREFILL_PROVIDERS
+    return capabilities(state.model.api).prefill
 
 
 _REFUSED_PREFILL: dict[str, str] = {}
@@ -126,7 +125,7 @@ def scratchpad_loop(max_turns: int = 4, rule: LoopRule = "af_inspect", prefill: 
         max_turns: The most model replies per sample (the reference notebook uses 4).
         rule: `af_inspect` or `reference` (see the module docstring).
         prefill: Text the reply starts with (the minimal reproduction sends `<`), sent as a final assistant
-            message to providers that accept one (`PREFILL_PROVIDERS`) and kept at the start of the reply.
+            message to providers that accept one (`providers.py`) and kept at the start of the reply.
     """
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:

@@ -1,0 +1,1 @@
+"""Anti-AI-lab behaviour: given an easy chance to act against its developer, does the model take it?"""
