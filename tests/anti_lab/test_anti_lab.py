@@ -281,6 +281,7 @@ def test_a_tool_call_from_an_openai_compatible_server_reaches_the_tool_and_is_co
 # -- report and reference ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # reads the faker_log fixture's runs
 def test_the_report_carries_the_rates_against_the_control_and_draws_the_chart(faker_log, tmp_path):
     from pathlib import Path
 
