@@ -336,6 +336,7 @@ cells:
 """
 
 
+@pytest.mark.slow  # a battery's eval set
 def test_an_anti_lab_cell_is_reported_beside_the_verdict_and_never_decides_it(tmp_path):
     from inspect_ai import eval_set
 
