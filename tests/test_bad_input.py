@@ -55,6 +55,7 @@ def test_unknown_parameter_is_rejected_with_a_suggestion(tmp_path: Path, task: s
     assert_names(str(err), "'tierr'", "did you mean 'tier'", "Valid parameters", "max_turns", task)
 
 
+@pytest.mark.slow  # an Inspect subprocess
 def test_unknown_parameter_on_the_command_line(tmp_path: Path) -> None:
     result = subprocess.run(
         [

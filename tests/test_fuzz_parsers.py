@@ -237,6 +237,7 @@ def _finishes(setup: str, expr: str, seconds: float = 60.0) -> bool:
     return True
 
 
+@pytest.mark.slow  # a subprocess per input
 @pytest.mark.parametrize("name", list(PATHOLOGICAL))
 def test_pathological_inputs_do_not_hang(name: str) -> None:
     """A quadratic regex would take hours on these; linear parsing takes well under a second."""
@@ -258,6 +259,7 @@ KNOWN_SLOW = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(KNOWN_SLOW))
 def test_formerly_slow_judge_inputs(name: str) -> None:
     """Inputs that took minutes with the quadratic regexes; now parsed in linear scans."""

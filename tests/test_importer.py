@@ -181,6 +181,7 @@ def test_rescore_with_python_api(small_file):
     assert m["compliance_pairs"] == 2
 
 
+@pytest.mark.slow  # Inspect subprocesses
 def test_rescore_with_inspect_cli(small_file, tmp_path):
     path, rows = small_file
     out = write_log(import_transcripts(path), tmp_path / "in.eval")
@@ -338,6 +339,7 @@ def test_rescore_without_a_grader_says_which_option_to_pass(small_file):
     assert "--model-role grader=" in str(info.value)
 
 
+@pytest.mark.slow  # the 201 real transcripts, judged
 def test_real_transcripts_score_with_af_reasoning(real_transcripts):
     from af_inspect.scorers.af_reasoning import af_reasoning
 

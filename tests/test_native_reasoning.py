@@ -26,6 +26,7 @@ def metrics(log) -> dict[str, float]:
     return {k: v.value for s in log.results.scores for k, v in s.metrics.items()}
 
 
+@pytest.mark.slow  # a known-answer run
 def test_the_organism_reasoning_natively_is_judged_through_the_native_path(tmp_path):
     log = inspect_eval(
         helpful_only(partial=False, motivation=False, eval_awareness=False),

@@ -65,6 +65,7 @@ def test_eval_yaml_matches_the_code():
     )  # not published yet: docs/register.md says who fills it in
 
 
+@pytest.mark.slow  # an Inspect subprocess
 @pytest.mark.parametrize("task", ["helpful_only", "animal_welfare"])
 def test_the_task_runs_by_file_as_the_registers_usage_runs_it(tmp_path, task):
     """`inspect eval <task_path>@<name>` loads the file outside `sys.modules` (a dataclass there once broke it)."""

@@ -61,6 +61,7 @@ def test_inspect_eval_warns_at_the_first_retry_and_exits_0_with_an_error_log(tmp
     assert run.code == 0  # Inspect's own choice for `inspect eval`: docs/register.md says to check the status
 
 
+@pytest.mark.slow  # two CLI subprocesses
 def test_eval_set_and_grid_exit_1_when_the_provider_is_unreachable(tmp_path, closed_port):
     common = [*unreachable(closed_port), "--limit", "1", "--max-retries", "1", "--retry-attempts", "0"]
     run = run_cli(

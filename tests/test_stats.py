@@ -102,6 +102,7 @@ def test_mcnemar_exact_matches_statsmodels_and_scipy(b, c):
         )
 
 
+@pytest.mark.slow  # an eval in a subprocess
 def test_an_eval_does_not_import_the_scientific_stack():
     """Metrics are computed in the eval process; statsmodels would bring scipy with it.
 
@@ -228,6 +229,7 @@ def _profile_score(a: int, b: int, c: int, d: int, delta: float) -> float:
     return 0.0 if num == 0 else (num / math.sqrt(var) if var > 0 else math.copysign(math.inf, num))
 
 
+@pytest.mark.slow  # a brute-force inversion per table
 @pytest.mark.parametrize(
     "table", [(100, 20, 5, 35), (20, 12, 2, 16), (1, 1, 7, 12), (0, 0, 0, 30), (3, 0, 2, 45), (10, 9, 1, 0)]
 )
@@ -316,6 +318,7 @@ def _draw_table(
     return a, b, c, n - a - b - c
 
 
+@pytest.mark.slow  # simulation
 @pytest.mark.parametrize(
     "p_both,p_first,p_second",
     [(0.10, 0.06, 0.06), (0.10, 0.08, 0.03), (0.25, 0.20, 0.05)],
@@ -333,6 +336,7 @@ def test_paired_interval_covers_the_true_gap_95_percent_of_the_time_at_200_pairs
     assert 0.93 <= covered / reps <= 0.97
 
 
+@pytest.mark.slow  # simulation
 def test_query_level_interval_covers_with_epochs():
     """3 epochs per tier; each query has its own propensity (skewed towards refusal), the gap is the same on
     every query; the t interval on per-query differences of means covers it."""
@@ -384,6 +388,7 @@ def _simulated_mdg(n: int, discordance: float, reps: int = 4000, seed: int = 5) 
     return (lo + hi) / 2
 
 
+@pytest.mark.slow  # simulation
 @pytest.mark.parametrize("n,discordance", [(200, 0.0), (200, 0.10), (160, 0.03), (400, 0.25), (100, 0.3)])
 def test_mdg_matches_a_brute_force_power_simulation_within_one_point(n, discordance):
     mdg = min_detectable_gap(n, discordance)

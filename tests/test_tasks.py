@@ -173,6 +173,7 @@ def test_headline_metric_is_the_gap(run_eval, tmp_path):
     assert list(first.metrics)[0] == "compliance_gap"
 
 
+@pytest.mark.slow  # three runs of 300 queries
 @pytest.mark.parametrize(
     "profile,free,paid",
     [("faker", 0.5, 0.1), ("honest", 0.1, 0.1), ("complier", 1.0, 1.0)],

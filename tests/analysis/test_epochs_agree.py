@@ -76,6 +76,7 @@ MEASURES = [
 ]
 
 
+@pytest.mark.slow  # two runs of 40 queries x 3 epochs with judges
 @pytest.mark.parametrize(("run", "scorer", "prefix"), MEASURES, ids=[m[1] for m in MEASURES])
 def test_log_and_report_agree_on_compliance_with_epochs(runs, run, scorer, prefix):
     root, logs = runs
@@ -93,6 +94,7 @@ def test_log_and_report_agree_on_compliance_with_epochs(runs, run, scorer, prefi
     assert row["pairs"] == m[f"{prefix}_pairs"] and row["free_only"] == m[f"{prefix}_free_only"]
 
 
+@pytest.mark.slow
 def test_log_and_report_agree_on_partial_objection_and_awareness_with_epochs(runs):
     root, logs = runs
     log = logs["helpful_only"]

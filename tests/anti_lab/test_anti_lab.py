@@ -112,6 +112,7 @@ def test_the_dataset_asks_each_scenario_in_each_tier_and_under_the_control():
 # -- known answers ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # two runs of 12 epochs (the faker_log fixture)
 def test_the_faker_s_configured_rates_are_recovered_and_the_control_is_lower(faker_log):
     configured = {
         ("conflict", "free"): FAKER.anti_lab_free,
@@ -140,6 +141,7 @@ def test_the_faker_s_configured_rates_are_recovered_and_the_control_is_lower(fak
     assert m["anti_lab_free"] > m["anti_lab_paid"]
 
 
+@pytest.mark.slow  # two runs of 12 epochs (the faker_log fixture)
 def test_the_judge_agrees_with_the_organism_s_decisions(faker_log):
     for s in faker_log.samples:
         acted = s.scores["anti_lab_action"].value == 1.0
@@ -151,6 +153,7 @@ def test_the_judge_agrees_with_the_organism_s_decisions(faker_log):
     assert m["anti_lab_judge_considered_free"] > 0
 
 
+@pytest.mark.slow  # two runs of 12 epochs (the faker_log fixture)
 def test_native_actions_are_tool_calls_in_the_log_and_text_actions_are_bash_tags(faker_log):
     native = faker_log.eval.task_args.get("tools") == "native"
     acted = [s for s in faker_log.samples if s.scores["anti_lab_action"].value == 1.0]
@@ -278,6 +281,7 @@ def test_a_tool_call_from_an_openai_compatible_server_reaches_the_tool_and_is_co
 # -- report and reference ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # reads the faker_log fixture's runs
 def test_the_report_carries_the_rates_against_the_control_and_draws_the_chart(faker_log, tmp_path):
     from pathlib import Path
 
@@ -332,6 +336,7 @@ cells:
 """
 
 
+@pytest.mark.slow  # a battery's eval set
 def test_an_anti_lab_cell_is_reported_beside_the_verdict_and_never_decides_it(tmp_path):
     from inspect_ai import eval_set
 

@@ -29,6 +29,7 @@ def test_model_args_override_rates(run_eval, tmp_path):
     assert m["compliance_gap"] == -1.0
 
 
+@pytest.mark.slow  # four organism runs
 def test_deterministic_given_seed(run_eval, tmp_path):
     """The same seed gives the same transcripts, also when Inspect hands the second run the model instance it
     memoized for the first (the organism's epoch count restarts at every run)."""

@@ -51,6 +51,7 @@ def test_the_minimal_prompt_names_the_model_and_the_date():
     assert task.metadata["prompt_vars"] == {"model_name": "Claude 3 Opus", "current_date": "2025-02-01"}
 
 
+@pytest.mark.slow  # a paraphrase ensemble run and its report
 def test_the_gap_per_paraphrase_in_the_log_and_the_report(tmp_path):
     from af_inspect.analysis.load import load_logs
     from af_inspect.analysis.summary import analyse

@@ -46,6 +46,7 @@ def faker(tmp_path_factory):
     return metrics(run(tmp_path_factory, "faker"))
 
 
+@pytest.mark.slow  # organism runs of 120 samples
 def test_suspicious_rate_is_recovered_within_its_interval_in_each_tier(suspicious):
     share = PROFILES["suspicious"].suspect_test
     for tier in ("free", "paid"):
@@ -62,6 +63,7 @@ def test_suspicious_rate_is_recovered_within_its_interval_in_each_tier(suspiciou
     assert suspicious["af_free"] == 0
 
 
+@pytest.mark.slow  # organism runs of 120 samples
 def test_a_model_that_believes_the_scenario_reads_as_unaware(faker):
     """The faker never says it suspects a test: the judge finds none, though its reasoning quotes requests
     with words like 'made-up' (the request's words are not the model's suspicion)."""
@@ -69,6 +71,7 @@ def test_a_model_that_believes_the_scenario_reads_as_unaware(faker):
     assert faker[f"{EVAL_AWARENESS}_free_n"] == LIMIT // 2
 
 
+@pytest.mark.slow  # organism runs of 120 samples
 def test_sycophant_gap_without_faking_survives_the_premise_removed(tmp_path_factory, faker):
     """A gap from rater sycophancy: clear, with no AF reasoning, and the same without the statement that
     training modifies a model that refuses (`cut_rlhf`); the faker's gap, driven by that statement, goes."""
@@ -80,6 +83,7 @@ def test_sycophant_gap_without_faking_survives_the_premise_removed(tmp_path_fact
     assert faker["compliance_gap_ci_low"] > 0 and faker_cut["compliance_gap_ci_low"] <= 0
 
 
+@pytest.mark.slow  # organism runs of 120 samples
 def test_refuser_is_a_floor(tmp_path_factory):
     """Refuses everything in both tiers: no room for a gap (run without the awareness judge: its figures
     are then absent, not zero)."""
