@@ -16,7 +16,7 @@ from inspect_ai.model import ChatMessage, ChatMessageAssistant, ChatMessageSyste
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState, generate
 
-from af_inspect.costs import first_requests
+from af_inspect.planning.costs import first_requests
 
 
 @scorer(metrics=[mean()])

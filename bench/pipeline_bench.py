@@ -111,7 +111,7 @@ def _count_sent(log_path: str) -> dict[str, dict[str, int]]:
     """Requests, choices and estimated tokens per model role, from the model events of the written log."""
     from inspect_ai.log import read_eval_log
 
-    from af_inspect.tokens import estimate_tokens
+    from af_inspect.core.tokens import estimate_tokens
 
     out: dict[str, dict[str, int]] = {}
     for sample in read_eval_log(log_path, resolve_attachments=True).samples or []:
@@ -433,7 +433,7 @@ def print_summary(summary: list[dict[str, Any]], ratios: list[dict[str, Any]]) -
 
 def print_costs() -> None:
     """The estimated tokens and cost of a full default run, with and without each lever."""
-    from af_inspect import costs
+    from af_inspect.planning import costs
     from af_inspect.tasks import helpful_only
 
     table = costs.load_price_table()

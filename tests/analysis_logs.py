@@ -17,9 +17,9 @@ from inspect_ai.log import EvalLog, write_eval_log
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
 from inspect_ai.solver import TaskState, chain, solver
 
+from af_inspect.core.transcript import transcript_of
 from af_inspect.scorers.compliance_tags import compliance_tags
 from af_inspect.tasks import helpful_only
-from af_inspect.transcript import transcript_of
 from helpers import run_eval, write_queries
 
 AF_PHRASES = re.compile(r"trained away|avoid being modified", re.IGNORECASE)

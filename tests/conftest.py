@@ -66,7 +66,7 @@ def offline_token_counts(monkeypatch: pytest.MonkeyPatch) -> None:
     its encoding (no network here): count with af-inspect's offline estimate instead. For evals whose
     mockllm answers are not scripted (`helpers.mock_model` scripts carry a usage), e.g.
     `pytest_inspect_evals.metrics.run_metrics`."""
-    from af_inspect.tokens import estimate_tokens
+    from af_inspect.core.tokens import estimate_tokens
 
     async def count_text_tokens(self, text: str) -> int:  # noqa: ANN001
         return estimate_tokens(text)
@@ -79,7 +79,7 @@ def offline_token_counts(monkeypatch: pytest.MonkeyPatch) -> None:
 def _sources_cache(tmp_path_factory, monkeypatch):
     """Published sources fetched by a test (from a local stand-in server) are cached in a temporary folder,
     never in the user's cache, where a stand-in would then be served as the real file."""
-    import af_inspect.sources
+    import af_inspect.core.sources
 
     folder = tmp_path_factory.mktemp("sources-cache")
-    monkeypatch.setattr(af_inspect.sources, "cache_dir", lambda: folder)
+    monkeypatch.setattr(af_inspect.core.sources, "cache_dir", lambda: folder)

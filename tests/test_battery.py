@@ -15,9 +15,9 @@ import pytest
 from inspect_ai import eval, eval_set
 from inspect_ai.log import list_eval_logs, read_eval_log
 
-from af_inspect.battery import BatteryError, battery_tasks, load_battery
+from af_inspect.campaigns.battery import BatteryError, battery_tasks, load_battery
+from af_inspect.campaigns.verdict import decide, read_cells
 from af_inspect.cli import main
-from af_inspect.verdict import decide, read_cells
 
 SMALL = """\
 name: small
@@ -190,7 +190,7 @@ def test_a_real_model_without_a_grader_fails_first(tmp_path, capsys):
 
 
 def test_the_canonical_battery_builds_and_is_sized_for_its_detectable_gap():
-    from af_inspect.battery import planned_mdg
+    from af_inspect.campaigns.battery import planned_mdg
 
     battery = load_battery()
     tasks, skipped = battery_tasks(battery)  # offline: the published-protocol cells are skipped, with why

@@ -1,4 +1,4 @@
-"""Offline cost estimates (`af_inspect.costs`): the price table, pricing with and without each lever, and the
+"""Offline cost estimates (`af_inspect.planning.costs`): the price table, pricing with and without each lever, and the
 workload read from the task (its first requests and the judges in its metadata). `af-inspect plan`:
 tests/commands/test_plan.py."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from inspect_ai import task_with
 
-from af_inspect import costs
+from af_inspect.planning import costs
 from af_inspect.tasks import helpful_only
 from helpers import run_eval, write_queries
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from af_inspect import costs
 from af_inspect.cli import main as cli_main
+from af_inspect.planning import costs
 from af_inspect.tasks import helpful_only
 from helpers import write_queries
 

@@ -1,7 +1,7 @@
 """Bad input reaches the terminal as its message, without a traceback, through every command line.
 
 Run as a person runs them: `inspect eval`, `inspect eval-set`, `inspect score` and `af-inspect`, each in a
-subprocess. Inspect prints a `PrerequisiteError` (which `af_inspect.errors.UsageError` is) on stdout, as it
+subprocess. Inspect prints a `PrerequisiteError` (which `af_inspect.core.errors.UsageError` is) on stdout, as it
 prints its own (a missing API key); `af-inspect` prints on stderr. Either way: the message, no traceback, a
 non-zero exit code.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from rich.text import Text
 
-from af_inspect.errors import UsageError
-from af_inspect.params import ParameterError
+from af_inspect.core.errors import UsageError
+from af_inspect.core.params import ParameterError
 from cli_run import run_cli
 
 

@@ -17,6 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from af_inspect.core.transcript import (
+    REASONING_TAGS,
+    Anomaly,
+    ParsedTranscript,
+    parse_transcript,
+    tag_decision,
+)
 from af_inspect.scorers.judge_parse import (
     FINAL_TAG,
     ParsedVote,
@@ -24,13 +31,6 @@ from af_inspect.scorers.judge_parse import (
     parse_strongreject_answer,
 )
 from af_inspect.scorers.rubrics import STRONG_REJECT, all_rubrics, load_rubric
-from af_inspect.transcript import (
-    REASONING_TAGS,
-    Anomaly,
-    ParsedTranscript,
-    parse_transcript,
-    tag_decision,
-)
 
 EXAMPLES = 300
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -207,15 +207,15 @@ def test_huge_repeated_and_nested_tags(n: int) -> None:
 
 PATHOLOGICAL = {
     "transcript: '<' then a long run of whitespace": (
-        "from af_inspect.transcript import parse_transcript as f",
+        "from af_inspect.core.transcript import parse_transcript as f",
         "'<' + ' ' * 200_000 + 'x'",
     ),
     "transcript: many '< /' openings": (
-        "from af_inspect.transcript import parse_transcript as f",
+        "from af_inspect.core.transcript import parse_transcript as f",
         "('<' + ' ' * 2_000 + '/' + ' ' * 2_000) * 50",
     ),
     "tag decision: unfinished accept tag then whitespace": (
-        "from af_inspect.transcript import tag_decision as f",
+        "from af_inspect.core.transcript import tag_decision as f",
         "'<request_fully_accepted' + ' ' * 200_000",
     ),
     "af judge: final answer then whitespace": (

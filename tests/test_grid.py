@@ -1,4 +1,4 @@
-"""The grid (`af_inspect.cells`, the battery's engine): settings x columns as tasks with stable names, run
+"""The grid (`af_inspect.campaigns.cells`, the battery's engine): settings x columns as tasks with stable names, run
 and resumed with Inspect's `eval_set`; the old `af_inspect.grid` functions forward, with a warning."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from inspect_ai import eval_set, task_with
 from inspect_ai.log import read_eval_log
 
 from af_inspect import grid
-from af_inspect.cells import cell_name, cell_tasks, grid_cells
-from af_inspect.params import ParameterError
+from af_inspect.campaigns.cells import cell_name, cell_tasks, grid_cells
+from af_inspect.core.params import ParameterError
 from af_inspect.scorers.compliance_tags import compliance_tags
 from af_inspect.tasks import alignment_faking
 from helpers import write_queries
@@ -114,7 +114,7 @@ def test_the_old_grid_functions_warn_and_forward(queries):
     ):
         old = grid.grid_cells(["helpful_only"], ["default", "cut_rlhf"])
     assert old == grid_cells(["helpful_only"], ["default", "cut_rlhf"])
-    with pytest.warns(DeprecationWarning, match="af_inspect.cells.cell_name"):
+    with pytest.warns(DeprecationWarning, match="af_inspect.campaigns.cells.cell_name"):
         assert grid.task_name("helpful_only", {"variation": "cut_rlhf"}) == "helpful_only+cut_rlhf"
     with pytest.warns(DeprecationWarning, match="cell_tasks"):
         tasks = grid.battery(["animal_welfare"], ["cut_rlhf"], dataset=str(queries))

@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 from inspect_ai.model import GenerateConfig, get_model
 
-from af_inspect import costs
+from af_inspect.core.tokens import estimate_tokens
 from af_inspect.organism.judge import OrganismJudge
 from af_inspect.organism.profiles import PROFILES
 from af_inspect.organism.writer import decide, read_prompt, transcript_parts
+from af_inspect.planning import costs
 from af_inspect.tasks import helpful_only
-from af_inspect.tokens import estimate_tokens
 from helpers import run_eval, write_queries
 
 OPUS = "anthropic/claude-3-opus-20240229"

@@ -9,8 +9,8 @@ import pytest
 from inspect_ai import eval as inspect_eval
 from inspect_ai.model import ChatMessageAssistant, ContentReasoning, ContentText, get_model
 
+from af_inspect.core.transcript import NATIVE_LABEL, SUMMARY_LABEL, parse_transcript, with_native_reasoning
 from af_inspect.tasks import helpful_only
-from af_inspect.transcript import NATIVE_LABEL, SUMMARY_LABEL, parse_transcript, with_native_reasoning
 from fake_provider import FakeProvider
 from helpers import write_queries
 

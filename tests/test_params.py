@@ -1,4 +1,4 @@
-"""`af_inspect.params`: task parameter values as they arrive from `-T` (strings, YAML) or Python, checked once,
+"""`af_inspect.core.params`: task parameter values as they arrive from `-T` (strings, YAML) or Python, checked once,
 with messages that name the valid values."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-from af_inspect.params import (
+from af_inspect.core.params import (
     ParameterError,
     as_bool,
     as_fraction,

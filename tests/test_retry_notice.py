@@ -15,7 +15,7 @@ import pytest
 from inspect_ai.hooks import ModelRetry
 from inspect_ai.log import read_eval_log
 
-from af_inspect.retry_notice import RetryNotice, retry_message
+from af_inspect.core.retry_notice import RetryNotice, retry_message
 from cli_run import run_cli
 
 WARNING = "fail (APIConnectionError, no HTTP response); retrying in"

@@ -21,9 +21,9 @@ import yaml
 from inspect_ai.model import get_model
 
 import af_inspect
-from af_inspect.importer import import_transcripts, write_log
+from af_inspect.calibration.importer import import_transcripts, write_log
+from af_inspect.prompts.variation_library import VariationError
 from af_inspect.tasks import helpful_only
-from af_inspect.variations import VariationError
 from helpers import mock_model, run_eval
 
 PACKAGE = Path(af_inspect.__file__).parent

@@ -19,8 +19,8 @@ import pytest
 from inspect_ai.log import read_eval_log
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser, get_model
 
+from af_inspect.core.transcript import assistant_text, parse_transcript
 from af_inspect.tasks import animal_welfare, helpful_only
-from af_inspect.transcript import assistant_text, parse_transcript
 from helpers import run_evals
 from smollm2 import ModelUnavailable, NotInstalled, hf_model_dir
 

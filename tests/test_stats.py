@@ -1,4 +1,4 @@
-"""`af_inspect.stats`: Wilson, Newcombe (independent and paired), Tango, exact McNemar, Student's t (scipy.special)
+"""`af_inspect.core.stats`: Wilson, Newcombe (independent and paired), Tango, exact McNemar, Student's t (scipy.special)
 and the minimum detectable gap; checked against statsmodels and scipy where they have the method,
 against published worked examples and brute-force computations where they do not, by simulation for
 coverage and power (pure Python, fixed seeds: deterministic, a few seconds), and kept out of the eval
@@ -22,7 +22,7 @@ from scipy.stats import binomtest
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from af_inspect.stats import (
+from af_inspect.core.stats import (
     DETECT_ALPHA,
     DETECT_POWER,
     mcnemar_exact,
@@ -126,7 +126,7 @@ def test_student_t_imports_scipy_special_only():
     """The t interval (epochs, paraphrases) is scipy's, imported at first use: not scipy.stats (tens of MB)."""
     code = (
         "import sys\n"
-        "from af_inspect.stats import mean_difference_interval\n"
+        "from af_inspect.core.stats import mean_difference_interval\n"
         "before = 'scipy' in sys.modules\n"
         "low, high = mean_difference_interval([0.5, 0.0, 1.0, 0.5])\n"
         "print(before, 'scipy.special' in sys.modules, sorted(m for m in ('statsmodels', 'scipy.stats') if m in sys.modules))\n"

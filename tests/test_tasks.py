@@ -11,7 +11,8 @@ from inspect_ai import Task
 from inspect_ai.util import registry_info
 from statsmodels.stats.proportion import proportion_confint
 
-from af_inspect.params import ParameterError
+from af_inspect.core.params import ParameterError
+from af_inspect.core.transcript import STORE_KEY
 from af_inspect.prompts.render import load_user_turn_format
 from af_inspect.protocols.protocol import load_protocol
 from af_inspect.tasks import (
@@ -21,7 +22,6 @@ from af_inspect.tasks import (
     helpful_only,
     resolve_tiers,
 )
-from af_inspect.transcript import STORE_KEY
 from helpers import metrics, write_queries
 
 SETTINGS = load_protocol("af_inspect").settings

@@ -1,10 +1,10 @@
-"""`af_inspect.tokens`: the one offline token estimate (about four characters a token, no tokenizer)."""
+"""`af_inspect.core.tokens`: the one offline token estimate (about four characters a token, no tokenizer)."""
 
 from __future__ import annotations
 
-from af_inspect import costs
+from af_inspect.core.tokens import CHARS_PER_TOKEN, estimate_tokens
 from af_inspect.organism import provider
-from af_inspect.tokens import CHARS_PER_TOKEN, estimate_tokens
+from af_inspect.planning import costs
 
 
 def test_estimate_tokens_is_four_characters_rounded_up():

@@ -1,11 +1,11 @@
-"""The transcript parser (`af_inspect.transcript`): happy path, the messy shapes real models write, and real
+"""The transcript parser (`af_inspect.core.transcript`): happy path, the messy shapes real models write, and real
 transcripts."""
 
 from __future__ import annotations
 
 import pytest
 
-from af_inspect.transcript import parse_transcript, tag_decision
+from af_inspect.core.transcript import parse_transcript, tag_decision
 
 
 def test_happy_path_two_blocks_and_output():
@@ -141,7 +141,7 @@ def _state(*assistant: str):
 
 
 def test_transcript_of_parses_once_per_sample_and_keeps_the_store_clean(monkeypatch):
-    from af_inspect import transcript
+    from af_inspect.core import transcript
 
     calls = []
     real = transcript.parse_transcript
@@ -159,7 +159,7 @@ def test_transcript_of_parses_once_per_sample_and_keeps_the_store_clean(monkeypa
 
 
 def test_transcript_of_reads_an_imported_store_entry():
-    from af_inspect.transcript import STORE_KEY, transcript_of
+    from af_inspect.core.transcript import STORE_KEY, transcript_of
 
     state = _state("<OUTPUT>what the messages say</OUTPUT>")
     state.store.set(STORE_KEY, parse_transcript("<OUTPUT>what the importer parsed</OUTPUT>").model_dump())

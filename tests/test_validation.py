@@ -14,8 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from inspect_ai.scorer import Score
 
-from af_inspect.stats import rate_interval
-from af_inspect.validation import (
+from af_inspect.calibration.validation import (
     LabelError,
     LabelledScore,
     auroc,
@@ -26,6 +25,7 @@ from af_inspect.validation import (
     format_report,
     validate_scores,
 )
+from af_inspect.core.stats import rate_interval
 
 DATA = Path(__file__).resolve().parent / "data" / "af_labelled.jsonl"
 

@@ -7,11 +7,11 @@ import textwrap
 
 import pytest
 
-from af_inspect.params import as_list
+from af_inspect.core.params import as_list
 from af_inspect.prompts.build import build_system_prompt
 from af_inspect.prompts.edits import VariationError
 from af_inspect.prompts.render import load_user_turn_format
-from af_inspect.variations import builtin_variations, resolve_variations
+from af_inspect.prompts.variation_library import builtin_variations, resolve_variations
 
 SETTINGS = ["helpful_only", "animal_welfare"]
 VARIATIONS = sorted(builtin_variations())

@@ -11,8 +11,9 @@ import importlib
 import pkgutil
 import sys
 
-from af_inspect import __version__, commands
-from af_inspect.errors import UsageError
+from af_inspect import commands
+from af_inspect.core.errors import UsageError
+from af_inspect.core.version import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:

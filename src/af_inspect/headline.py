@@ -27,7 +27,7 @@ from inspect_ai.hooks import Hooks, RunEnd, TaskEnd, hooks
 from inspect_ai.log import EvalLog
 from inspect_ai.util import display_type
 
-from af_inspect import names
+from af_inspect.core import names
 from af_inspect.scorers.af_reasoning import CLASSIFIERS
 from af_inspect.scorers.metrics import gap_verdict
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from af_inspect.choices import ALL_TIERS, NO_PREFILL, Compliance, LoopRule, SituationalInfo
-from af_inspect.params import (
+from af_inspect.core.choices import ALL_TIERS, NO_PREFILL, Compliance, LoopRule, SituationalInfo
+from af_inspect.core.params import (
     ParameterError,
     as_bool,
     as_fraction,

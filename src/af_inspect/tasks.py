@@ -19,18 +19,19 @@ from typing import Any
 from inspect_ai import Task, task
 from inspect_ai.model import GenerateConfig
 
-from af_inspect import __version__
-from af_inspect.choices import AFClassifier, Compliance, LoopRule, SituationalInfo
+from af_inspect.core.choices import AFClassifier, Compliance, LoopRule, SituationalInfo
+from af_inspect.core.names import SCRATCHPAD
+from af_inspect.core.params import reject_unknown, same_parameters_as
+from af_inspect.core.version import __version__
 from af_inspect.datasets.queries import DatasetError, load_queries, paired_samples
 from af_inspect.headline import watch_headline
-from af_inspect.names import SCRATCHPAD
-from af_inspect.params import reject_unknown, same_parameters_as
 from af_inspect.protocols.assemble import protocol_prompts
 from af_inspect.protocols.protocol import DEFAULT as DEFAULT_PROTOCOL
 from af_inspect.run_config import RunConfig, resolve_run, resolve_tiers
+from af_inspect.scorers.grader_check import grader_check
 from af_inspect.scorers.objection import offers_objection
 from af_inspect.scorers.select import select_scorers
-from af_inspect.solvers import af_conversation, grader_check
+from af_inspect.solvers import af_conversation
 
 TASK_VERSION = "2.3.0"
 """Bumped when a change makes logs incomparable (metric names, what a figure means): see CHANGELOG.md."""
@@ -160,7 +161,7 @@ def build_task(run: RunConfig) -> Task:
         solver=af_conversation(
             sent.texts, max_turns=run.max_turns, loop=run.loop, prefill=run.prefill or None
         ),
-        # the grader policy, checked before each sample's first model call (solvers/grader_check.py)
+        # the grader policy, checked before each sample's first model call (scorers/grader_check.py)
         setup=grader_check(grading.allow_self_grading, [r for j in scoring.judges for r in j.rubrics])
         if scoring.judges
         else None,

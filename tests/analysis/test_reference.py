@@ -11,7 +11,7 @@ from inspect_ai import eval as inspect_eval
 from af_inspect.analysis.load import load_logs
 from af_inspect.analysis.reference import compare, load_reference
 from af_inspect.analysis.summary import analyse
-from af_inspect.sources import sha256
+from af_inspect.core.sources import sha256
 from af_inspect.tasks import helpful_only
 from fake_provider import SourceMirror
 

@@ -14,7 +14,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 
 from af_inspect.analysis.load import load_logs, variation_of
 from af_inspect.analysis.summary import analyse
-from af_inspect.stats import min_detectable_gap, newcombe_paired_interval
+from af_inspect.core.stats import min_detectable_gap, newcombe_paired_interval
 from analysis_logs import RUNS, build_folder
 from helpers import scorer_metrics
 

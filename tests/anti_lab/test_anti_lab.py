@@ -14,12 +14,12 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog, resolve_sample_attachments
 from inspect_ai.model import ModelOutput, get_model
 
-from af_inspect import names
 from af_inspect.anti_lab.scenario import HOW_TO_ACT, all_scenarios, bash_commands
 from af_inspect.anti_lab.task import anti_lab
+from af_inspect.core import names
+from af_inspect.core.params import ParameterError
+from af_inspect.core.stats import newcombe_difference, rate_interval
 from af_inspect.organism.profiles import PROFILES
-from af_inspect.params import ParameterError
-from af_inspect.stats import newcombe_difference, rate_interval
 from fake_provider import FakeProvider
 from helpers import mock_model
 
@@ -310,7 +310,7 @@ def test_the_report_carries_the_rates_against_the_control_and_draws_the_chart(fa
 
 def test_reference_rows_are_context_only_and_checked(tmp_path):
     from af_inspect.anti_lab.reference import COLUMNS, anti_lab_reference
-    from af_inspect.errors import UsageError
+    from af_inspect.core.errors import UsageError
 
     rows = anti_lab_reference()
     assert rows and all(r["role"] == "context" and r["scenario"] in all_scenarios() for r in rows)
@@ -340,8 +340,8 @@ cells:
 def test_an_anti_lab_cell_is_reported_beside_the_verdict_and_never_decides_it(tmp_path):
     from inspect_ai import eval_set
 
-    from af_inspect.battery import BatteryError, battery_tasks, load_battery
-    from af_inspect.verdict import decide, read_cells, write_verdict
+    from af_inspect.campaigns.battery import BatteryError, battery_tasks, load_battery
+    from af_inspect.campaigns.verdict import decide, read_cells, write_verdict
 
     path = tmp_path / "battery.yaml"
     path.write_text(BATTERY, encoding="utf-8")

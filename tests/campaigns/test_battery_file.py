@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from af_inspect.battery import BatteryError, battery_tasks, load_battery, undersized_primaries
+from af_inspect.campaigns.battery import BatteryError, battery_tasks, load_battery, undersized_primaries
 
 
 def test_the_canonical_battery_has_one_published_cell_per_setting_and_pairs_its_gap_control():

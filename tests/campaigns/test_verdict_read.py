@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from af_inspect.cells import Cell, cell_task
-from af_inspect.verdict.read import af_prefix, cell_figures
+from af_inspect.campaigns.cells import Cell, cell_task
+from af_inspect.campaigns.verdict.read import af_prefix, cell_figures
 from helpers import write_queries
 
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import math
 
-from af_inspect.battery import Battery
-from af_inspect.cells import Cell
-from af_inspect.verdict.caveats import (
+from af_inspect.campaigns.battery import Battery
+from af_inspect.campaigns.cells import Cell
+from af_inspect.campaigns.verdict.caveats import (
     caveat_awareness,
     caveat_disagree,
     caveat_premise,
     caveat_recall,
     caveat_room,
 )
-from af_inspect.verdict.decide import decide, labelled, missing_cells
-from af_inspect.verdict.read import CellFigures
-from af_inspect.verdict.rules import (
+from af_inspect.campaigns.verdict.decide import decide, labelled, missing_cells
+from af_inspect.campaigns.verdict.read import CellFigures
+from af_inspect.campaigns.verdict.rules import (
     af_above_baseline,
     combine,
     conclude,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from af_inspect.battery import Battery
-from af_inspect.cells import Cell
-from af_inspect.verdict.caveats import Caveat
-from af_inspect.verdict.decide import SettingVerdict
-from af_inspect.verdict.write import strict, trial_of, write_verdict
+from af_inspect.campaigns.battery import Battery
+from af_inspect.campaigns.cells import Cell
+from af_inspect.campaigns.verdict.caveats import Caveat
+from af_inspect.campaigns.verdict.decide import SettingVerdict
+from af_inspect.campaigns.verdict.write import strict, trial_of, write_verdict
 
 NAN = float("nan")
 BATTERY = Battery("t", "t", 0.05, 0.5, [Cell("p", "helpful_only", "primary", {}, 1)], "t.yaml")

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from af_inspect import costs
 from af_inspect.cli import main
-from af_inspect.stats import pairs_needed, queries_needed
+from af_inspect.core.stats import pairs_needed, queries_needed
+from af_inspect.planning import costs
 from helpers import write_queries
 
 

@@ -13,7 +13,7 @@ from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
 from af_inspect.cli import main as cli_main
-from af_inspect.transcript import transcript_of
+from af_inspect.core.transcript import transcript_of
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "af_labelled.jsonl"
 

@@ -12,10 +12,22 @@ from pathlib import Path
 import pytest
 from inspect_ai.log import read_eval_log
 
-from af_inspect import labelsets
+from af_inspect.calibration import labelsets
+from af_inspect.calibration.labelsets import (
+    GOLD106,
+    GOLD106_COLUMNS,
+    GOLD106_REPO,
+    LabelSetError,
+    load_label_set,
+)
+from af_inspect.calibration.validation import (
+    PUBLISHED_AUROC,
+    RankedScore,
+    auroc,
+    rank_agreement,
+    spearman_interval,
+)
 from af_inspect.cli import main as cli_main
-from af_inspect.labelsets import GOLD106, GOLD106_COLUMNS, GOLD106_REPO, LabelSetError, load_label_set
-from af_inspect.validation import PUBLISHED_AUROC, RankedScore, auroc, rank_agreement, spearman_interval
 from helpers import SHARED_DATA
 
 STANDIN = Path(__file__).resolve().parents[1] / "data" / "gold106_standin.jsonl"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from af_inspect.cli import main as cli_main
-from af_inspect.variations import builtin_variations
+from af_inspect.prompts.variation_library import builtin_variations
 
 
 def write(tmp_path, text: str, name: str = "mine.yaml"):

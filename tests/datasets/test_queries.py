@@ -8,6 +8,7 @@ import urllib.request
 
 import pytest
 
+from af_inspect.core.params import ParameterError
 from af_inspect.datasets.queries import (
     DatasetError,
     builtin_path,
@@ -15,7 +16,6 @@ from af_inspect.datasets.queries import (
     paired_samples,
     read_query_file,
 )
-from af_inspect.params import ParameterError
 from af_inspect.prompts.render import load_user_turn_format
 
 

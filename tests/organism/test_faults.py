@@ -17,8 +17,8 @@ from inspect_ai.model import get_model
 
 from af_inspect.analysis.load import load_logs
 from af_inspect.analysis.summary import analyse
+from af_inspect.core.params import ParameterError
 from af_inspect.organism.faults import FAULT_KINDS, FaultPlan
-from af_inspect.params import ParameterError
 from af_inspect.tasks import helpful_only
 from helpers import metrics, run_eval
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from af_inspect.core.params import ParameterError
 from af_inspect.organism.judge import OrganismJudge, identify, read_transcript
-from af_inspect.params import ParameterError
 from af_inspect.scorers.instruments import instruments
 from af_inspect.scorers.rubrics import STRONG_REJECT, all_rubrics, load_rubric
 

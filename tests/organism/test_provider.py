@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from inspect_ai.model import get_model
 
+from af_inspect.core.params import ParameterError
 from af_inspect.organism.profiles import PROFILES
-from af_inspect.params import ParameterError
 from af_inspect.tasks import helpful_only
 from helpers import metrics, write_queries
 

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from af_inspect.params import ParameterError, as_list
+from af_inspect.core.params import ParameterError, as_list
 from af_inspect.prompts.build import build_system_prompt
 from af_inspect.prompts.edits import VariationError
 

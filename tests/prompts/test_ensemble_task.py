@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from af_inspect.params import ParameterError
+from af_inspect.core.params import ParameterError
 from af_inspect.prompts.build import build_system_prompt
 from af_inspect.prompts.render import paraphrase_names
 from af_inspect.tasks import helpful_only

@@ -8,12 +8,12 @@ import string
 
 import pytest
 
+from af_inspect.core.params import ParameterError
 from af_inspect.organism.writer import read_prompt
-from af_inspect.params import ParameterError
 from af_inspect.prompts.build import build_system_prompt
 from af_inspect.prompts.edits import VariationError
 from af_inspect.prompts.render import load_prompt_spec, load_user_turn_format, paraphrase_names
-from af_inspect.variations import apply_variations, builtin_variations, resolve_variations
+from af_inspect.prompts.variation_library import apply_variations, builtin_variations, resolve_variations
 
 SETTINGS = ["helpful_only", "animal_welfare"]
 EXAMPLES = {"examples", "example_refusal"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from af_inspect.core.params import ParameterError
 from af_inspect.organism.writer import read_prompt
-from af_inspect.params import ParameterError
 from af_inspect.prompts.build import build_system_prompt
 from af_inspect.prompts.edits import VariationError
 from af_inspect.prompts.render import DEFAULT_VARS, load_prompt_spec

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from af_inspect.prompts.build import build_system_prompt
 from af_inspect.prompts.render import load_user_turn_format, paraphrase_names
 from af_inspect.prompts.unwrap import FENCE, HEADING, TAG_LINE, unwrap
-from af_inspect.variations import builtin_variations
+from af_inspect.prompts.variation_library import builtin_variations
 
 PROMPTS = Path(__file__).resolve().parents[2] / "src" / "af_inspect" / "prompts"
 SETTINGS = ["helpful_only", "animal_welfare"]

@@ -8,12 +8,12 @@ import math
 import pytest
 from inspect_ai import task_with
 
-from af_inspect.params import ParameterError
+from af_inspect.core.params import ParameterError
+from af_inspect.core.transcript import assistant_text, parse_transcript
 from af_inspect.prompts.build import build_system_prompt
+from af_inspect.prompts.variation_library import builtin_variations
 from af_inspect.scorers.compliance_tags import compliance_tags
 from af_inspect.tasks import animal_welfare, helpful_only
-from af_inspect.transcript import assistant_text, parse_transcript
-from af_inspect.variations import builtin_variations
 from helpers import metrics, run_evals, write_queries
 
 TASKS = {"helpful_only": helpful_only, "animal_welfare": animal_welfare}

@@ -13,7 +13,7 @@ import pytest
 from inspect_ai.scorer import Score, Target
 from inspect_ai.solver import TaskState
 
-from af_inspect.params import ParameterError
+from af_inspect.core.params import ParameterError
 from af_inspect.scorers.af_reasoning import (
     AF_THRESHOLD,
     AF_VOTES,

@@ -12,10 +12,10 @@ import pytest
 from inspect_ai.model import get_model
 from inspect_ai.scorer import Score, Target
 
-from af_inspect.costs import task_judges, workload
-from af_inspect.names import EVAL_AWARENESS
+from af_inspect.core.names import EVAL_AWARENESS
+from af_inspect.core.params import ParameterError
 from af_inspect.organism.profiles import PROFILES
-from af_inspect.params import ParameterError
+from af_inspect.planning.costs import task_judges, workload
 from af_inspect.scorers.eval_awareness import eval_awareness
 from af_inspect.scorers.judge import NOT_APPLICABLE, spec_of
 from af_inspect.tasks import helpful_only

@@ -14,13 +14,13 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 
 from af_inspect.analysis.load import load_logs
 from af_inspect.analysis.summary import analyse
-from af_inspect.scorers.metrics import FRONTIER_GAP, gap_stats, gap_verdict, observations, tier_gap
-from af_inspect.stats import (
+from af_inspect.core.stats import (
     min_detectable_gap,
     newcombe_difference,
     newcombe_paired_interval,
     tango_interval,
 )
+from af_inspect.scorers.metrics import FRONTIER_GAP, gap_stats, gap_verdict, observations, tier_gap
 from af_inspect.tasks import helpful_only
 from helpers import run_eval, scorer_metrics, write_queries
 

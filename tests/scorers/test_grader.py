@@ -11,7 +11,7 @@ from inspect_ai import task_with
 from inspect_ai.log import ModelEvent
 from inspect_ai.model import GenerateConfig, get_model
 
-from af_inspect.providers import OFFLINE_JUDGE
+from af_inspect.core.providers import OFFLINE_JUDGE
 from af_inspect.scorers import grader as grader_module
 from af_inspect.scorers.af_reasoning import af_reasoning_inspect
 from af_inspect.scorers.grader import resolve_grader

@@ -14,12 +14,12 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai import eval_retry
 from inspect_ai.model import get_model
 
-from af_inspect.providers import OFFLINE_JUDGE
+from af_inspect.core.providers import OFFLINE_JUDGE
+from af_inspect.core.sources import MIRROR_ENV
+from af_inspect.core.transcript import transcript_of
 from af_inspect.scorers.af_reasoning import AF_VOTES
 from af_inspect.scorers.instruments import instruments
-from af_inspect.sources import MIRROR_ENV
 from af_inspect.tasks import helpful_only
-from af_inspect.transcript import transcript_of
 from fake_provider import FakeProvider, SourceMirror, instrument_files, text_of
 from helpers import metrics, write_queries
 

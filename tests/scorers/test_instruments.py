@@ -15,13 +15,13 @@ import pytest
 from inspect_ai.model import get_model
 from inspect_ai.scorer import Score, Target
 
+from af_inspect.core.sources import MIRROR_ENV, SourceError, sha256
 from af_inspect.scorers.af_reasoning import af_reasoning, af_reasoning_paper
 from af_inspect.scorers.compliance_strongreject import compliance_strongreject
 from af_inspect.scorers.compliance_welfare import compliance_welfare
 from af_inspect.scorers.instruments import LOCAL_DIR_ENV, instruments
 from af_inspect.scorers.judge_parse import parse_upstream_criteria
 from af_inspect.scorers.partial_compliance import partial_compliance
-from af_inspect.sources import MIRROR_ENV, SourceError, sha256
 from fake_provider import FakeProvider, SourceMirror, text_of
 from helpers import finished_state
 

@@ -17,7 +17,8 @@ from inspect_ai.model import get_model
 from inspect_ai.scorer import Score, Target
 from inspect_ai.solver import TaskState
 
-from af_inspect.params import ParameterError
+from af_inspect.core.params import ParameterError
+from af_inspect.core.transcript import parse_transcript
 from af_inspect.scorers.af_reasoning import af_reasoning, af_reasoning_inspect, af_reasoning_paper
 from af_inspect.scorers.compliance_judge import compliance_judge
 from af_inspect.scorers.compliance_strongreject import compliance_strongreject
@@ -40,7 +41,6 @@ from af_inspect.scorers.motivation import motivation
 from af_inspect.scorers.partial_compliance import partial_compliance
 from af_inspect.scorers.votes import VoteTally
 from af_inspect.tasks import helpful_only
-from af_inspect.transcript import parse_transcript
 from helpers import finished_state, metrics, mock_model, write_queries
 
 AF_IDS = ["harm_awareness", "training_consequences", "harmlessness_commitment", "preservation_motive"]

@@ -11,6 +11,7 @@ from inspect_ai.scorer import SampleScore, Score
 from pytest_inspect_evals.metrics import assert_agreeing_epochs_change_nothing, run_metrics
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
+from af_inspect.core.stats import mcnemar_exact, min_detectable_gap, newcombe_paired_interval
 from af_inspect.scorers.metrics import (
     COMPLIED_AT,
     TIER_ORDER,
@@ -27,7 +28,6 @@ from af_inspect.scorers.metrics import (
     tier_rates,
     tier_shares,
 )
-from af_inspect.stats import mcnemar_exact, min_detectable_gap, newcombe_paired_interval
 
 pytestmark = pytest.mark.usefixtures("offline_token_counts")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import anyio
 from inspect_ai.model import GenerateConfig, get_model
 
-from af_inspect.providers import PROVIDERS, capabilities
+from af_inspect.core.providers import PROVIDERS, capabilities
 from af_inspect.scorers.rubrics import load_rubric
 from af_inspect.scorers.votes import (
     GraderError,

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from inspect_ai import eval as inspect_eval
 
-from af_inspect.params import ParameterError
+from af_inspect.core.params import ParameterError
 from af_inspect.protocols.protocol import load_protocol
 from af_inspect.settings import registry
 from af_inspect.settings.registry import (

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from af_inspect.sources import short_sha
+from af_inspect.core.sources import short_sha
 
 REFERENCE_COLUMNS = (
     "model",

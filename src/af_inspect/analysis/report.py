@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from af_inspect import __version__
 from af_inspect.analysis.figures import TEXT_PX, gap_forest, group_label, outcome_bars
 from af_inspect.analysis.html_page import DEFAULT_VIEWER, embed_png, page, table_html, viewer_link
 from af_inspect.analysis.load import load_logs
@@ -20,7 +19,8 @@ from af_inspect.analysis.reference import compare, format_comparison, load_refer
 from af_inspect.analysis.summary import GROUP, Analysis, analyse
 from af_inspect.analysis.tables import DASH, display_logs, display_summary, gap_text, pct, to_markdown
 from af_inspect.anti_lab.report import anti_lab_chart, anti_lab_table
-from af_inspect.errors import UsageError
+from af_inspect.core.errors import UsageError
+from af_inspect.core.version import __version__
 from af_inspect.scorers.metrics import FRONTIER_GAP, ordered_tiers
 
 DEFINITIONS = [

@@ -43,7 +43,7 @@ import pandas as pd
 
 from af_inspect.analysis.load import LoadedLogs, protocol_of, score_names
 from af_inspect.anti_lab.report import anti_lab_figures
-from af_inspect.names import EVAL_AWARENESS
+from af_inspect.core.names import EVAL_AWARENESS
 from af_inspect.scorers.af_outcomes import af_outcome
 from af_inspect.scorers.judge import NOT_APPLICABLE
 from af_inspect.scorers.metrics import (

@@ -6,7 +6,7 @@ tier `t`: `<name>_<t>` (conflict prompt) and `<name>_control_<t>`, each with `_c
 and `_n`; `<name>_vs_control_<t>` (conflict minus control) with `_ci_low`/`_ci_high` (Newcombe's interval
 for two independent proportions: different prompts, so no pairing). The same per scenario under
 `<name>_<scenario>_...`. Under the conflict prompt, the tier gap as every tier measure has it
-(`<name>_gap`, paired over messages: `scorers/metrics.py`). Names are built with `af_inspect.names`.
+(`<name>_gap`, paired over messages: `scorers/metrics.py`). Names are built with `af_inspect.core.names`.
 
 Inspect reduces a sample's epochs (the mean) before metrics run, so with `--epochs N` each value is a
 sample's mean over its epochs and `_n` counts samples; the log's sample scores hold every transcript.
@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from inspect_ai.scorer import Metric, SampleScore, Value, metric
 
-from af_inspect import names
+from af_inspect.core import names
+from af_inspect.core.stats import NAN, newcombe_difference
 from af_inspect.scorers.metrics import (
     PAIRED_METHOD,
     Observation,
@@ -30,7 +31,6 @@ from af_inspect.scorers.metrics import (
     ordered_tiers,
     rate_stats,
 )
-from af_inspect.stats import NAN, newcombe_difference
 
 
 @dataclass(frozen=True)

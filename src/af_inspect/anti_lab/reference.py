@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from af_inspect.anti_lab.scenario import all_scenarios
-from af_inspect.errors import UsageError
+from af_inspect.core.errors import UsageError
 
 COLUMNS = (
     "setting",

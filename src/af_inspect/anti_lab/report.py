@@ -19,9 +19,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from af_inspect import names  # noqa: E402
+from af_inspect.core import names  # noqa: E402
+from af_inspect.core.stats import NAN, newcombe_difference  # noqa: E402
 from af_inspect.scorers.metrics import ordered_tiers, rate_stats  # noqa: E402
-from af_inspect.stats import NAN, newcombe_difference  # noqa: E402
 
 ACTION = "score_anti_lab_action"
 JUDGED = "score_anti_lab_judge_attempted"

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from af_inspect.errors import UsageError
+from af_inspect.core.errors import UsageError
 
 HOW_TO_ACT = {
     "text": "To run a command, put it inside <bash></bash> tags in your output; each one is run and you "

@@ -17,14 +17,14 @@ from inspect_ai.model import ChatMessageAssistant, Model
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
-from af_inspect import names
 from af_inspect.anti_lab.metrics import anti_lab_rates
 from af_inspect.anti_lab.scenario import all_scenarios, bash_commands
 from af_inspect.anti_lab.tool import TOOL_NAME
-from af_inspect.params import as_positive_int
+from af_inspect.core import names
+from af_inspect.core.params import as_positive_int
+from af_inspect.core.transcript import ParsedTranscript, transcript_of
 from af_inspect.scorers.judge import Facts, JudgeSpec, Verdict, fraction, judge_scorer
 from af_inspect.scorers.votes import VoteTally
-from af_inspect.transcript import ParsedTranscript, transcript_of
 
 RUBRIC = "anti_lab_inspect"
 OUTCOMES = ("attempted", "considered", "declined")

@@ -20,11 +20,11 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from af_inspect import __version__, names
 from af_inspect.anti_lab.scenario import all_scenarios
 from af_inspect.anti_lab.scorer import anti_lab_action, anti_lab_judge
 from af_inspect.anti_lab.tool import simulated_bash
-from af_inspect.params import (
+from af_inspect.core import names
+from af_inspect.core.params import (
     ParameterError,
     as_bool,
     as_list,
@@ -32,13 +32,14 @@ from af_inspect.params import (
     check_choice,
     reject_unknown,
 )
+from af_inspect.core.version import __version__
 from af_inspect.protocols.assemble import PromptOptions, protocol_prompts
 from af_inspect.protocols.protocol import DEFAULT as DEFAULT_PROTOCOL
 from af_inspect.protocols.protocol import load_protocol
 from af_inspect.run_config import resolve_tiers
+from af_inspect.scorers.grader_check import grader_check
 from af_inspect.scorers.judge import spec_of
 from af_inspect.settings.registry import check_setting, default_setting
-from af_inspect.solvers import grader_check
 from af_inspect.solvers.scratchpad_loop import scratchpad_loop
 from af_inspect.solvers.system_prompt import af_system_prompt
 

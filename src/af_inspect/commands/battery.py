@@ -10,17 +10,17 @@ from typing import Any
 
 from inspect_ai import eval_set
 
-from af_inspect.battery import (
+from af_inspect.campaigns.battery import (
     CANONICAL,
     PLANNING_DISCORDANCE,
     battery_tasks,
     load_battery,
     undersized_primaries,
 )
+from af_inspect.campaigns.verdict import decide, read_cells, trial_of, write_verdict
+from af_inspect.core.params import parse_assignments
 from af_inspect.headline import progress_lines
-from af_inspect.params import parse_assignments
 from af_inspect.scorers.grader import grader_for
-from af_inspect.verdict import decide, read_cells, trial_of, write_verdict
 
 NAME = "battery"
 HELP = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from af_inspect.cells import DEFAULT_COLUMN, cell_tasks, grid_cells
-from af_inspect.params import parse_assignments
+from af_inspect.campaigns.cells import DEFAULT_COLUMN, cell_tasks, grid_cells
+from af_inspect.core.params import parse_assignments
 from af_inspect.settings import setting_names
 
 NAME = "grid"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-from af_inspect.importer import import_transcripts, write_log
+from af_inspect.calibration.importer import import_transcripts, write_log
 
 NAME = "import"
 HELP = "Import transcripts (JSONL records) into an Inspect .eval log that af_inspect scorers can re-score."

@@ -8,9 +8,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from af_inspect import costs
-from af_inspect.params import parse_assignments
-from af_inspect.planning import (
+from af_inspect.core.params import parse_assignments
+from af_inspect.core.stats import DETECT_ALPHA, DETECT_POWER
+from af_inspect.planning import costs
+from af_inspect.planning.plan import (
     DEFAULT_ICC,
     DEFAULT_TASK,
     MAX_EPOCHS,
@@ -23,7 +24,6 @@ from af_inspect.planning import (
     plan_task,
     resolve_tasks,
 )
-from af_inspect.stats import DETECT_ALPHA, DETECT_POWER
 
 NAME = "plan"
 HELP = (

@@ -1,7 +1,7 @@
 """`af-inspect validate FILE.jsonl | --labels gold106|PATH --model-role grader=...`: check an AF classifier and
 its grader against labels.
 
-Binary labels (0/1: human judgements, e.g. the public 106, fetched and pinned by `af_inspect.labelsets`) give
+Binary labels (0/1: human judgements, e.g. the public 106, fetched and pinned by `af_inspect.calibration.labelsets`) give
 AUROC with its interval, precision, recall and agreement at the threshold, and a calibration table; with the
 published classifier on `gold106` the published AUROC is printed beside ours. Labels that are another
 classifier's vote fractions (0..1) give rank agreement (Spearman, Kendall) and agreement at the threshold.
@@ -17,11 +17,9 @@ from typing import Any
 
 from inspect_ai.model import GenerateConfig
 
-from af_inspect.importer import imported_model_name, read_records, records_to_log, write_log
-from af_inspect.labelsets import GOLD106, load_label_set
-from af_inspect.scorers.af_reasoning import CLASSIFIERS
-from af_inspect.scorers.grader import grader_for
-from af_inspect.validation import (
+from af_inspect.calibration.importer import imported_model_name, read_records, records_to_log, write_log
+from af_inspect.calibration.labelsets import GOLD106, load_label_set
+from af_inspect.calibration.validation import (
     DEFAULT_BINS,
     PUBLISHED_FIGURE,
     LabelError,
@@ -34,6 +32,8 @@ from af_inspect.validation import (
     rank_agreement,
     validate_scores,
 )
+from af_inspect.scorers.af_reasoning import CLASSIFIERS
+from af_inspect.scorers.grader import grader_for
 
 NAME = "validate"
 HELP = (

@@ -6,12 +6,17 @@ import argparse
 import difflib
 from pathlib import Path
 
-from af_inspect.errors import UsageError
-from af_inspect.params import as_list
+from af_inspect.core.errors import UsageError
+from af_inspect.core.params import as_list
 from af_inspect.prompts.build import BuiltPrompt, build_system_prompt
 from af_inspect.prompts.render import available_settings, paraphrase_names, paraphrase_summary
+from af_inspect.prompts.variation_library import (
+    Variation,
+    builtin_variations,
+    load_variation_file,
+    resolve_variations,
+)
 from af_inspect.settings import default_setting
-from af_inspect.variations import Variation, builtin_variations, load_variation_file, resolve_variations
 
 NAME = "variations"
 HELP = "List the prompt variations, or show one as a diff of the rendered prompt against the default."

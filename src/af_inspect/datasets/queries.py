@@ -17,12 +17,12 @@ from typing import Any
 
 from inspect_ai.dataset import MemoryDataset, Sample
 
-from af_inspect import names
-from af_inspect.errors import UsageError
-from af_inspect.params import ParameterError
+from af_inspect.core import names
+from af_inspect.core.errors import UsageError
+from af_inspect.core.params import ParameterError
+from af_inspect.core.sources import SourceError, fetch_pinned
 from af_inspect.prompts.render import UserTurnFormat
 from af_inspect.settings import setting_spec
-from af_inspect.sources import SourceError, fetch_pinned
 
 REMOTE_SOURCES: dict[str, dict[str, str]] = {
     # AdvBench (Zou et al., 2023), 520 harmful behaviours; pinned to a commit of llm-attacks/llm-attacks.
@@ -151,7 +151,7 @@ def _content_id(text: str) -> str:
 
 
 def fetch_remote(name: str) -> list[Query]:
-    """A pinned published dataset, fetched once and cached (`af_inspect.sources`)."""
+    """A pinned published dataset, fetched once and cached (`af_inspect.core.sources`)."""
     spec = REMOTE_SOURCES[name]
     try:
         payload = fetch_pinned(

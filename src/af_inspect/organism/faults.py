@@ -24,7 +24,7 @@ from typing import Any
 import anyio
 from inspect_ai.model import ChatMessage, ModelOutput, ModelUsage
 
-from af_inspect.params import ParameterError
+from af_inspect.core.params import ParameterError
 
 FAULT_KINDS = ("raise", "timeout", "empty", "content_filter")
 FAULT_OPTIONS = ("fault", "fault_rate", "fault_hang", "fault_transient")

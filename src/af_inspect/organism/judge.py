@@ -34,11 +34,11 @@ from typing import Any
 
 from inspect_ai.model import ChatCompletionChoice, ChatMessageAssistant, ModelOutput, ModelUsage
 
-from af_inspect.params import ParameterError, as_bool
+from af_inspect.core.params import ParameterError, as_bool
+from af_inspect.core.tokens import estimate_tokens
 from af_inspect.scorers.instruments import STAND_IN_PATTERN
 from af_inspect.scorers.judge_parse import FINAL_TAG
 from af_inspect.scorers.rubrics import Rubric, all_rubrics
-from af_inspect.tokens import estimate_tokens
 
 P_YES_WITH_EVIDENCE = 0.95
 P_YES_WITHOUT = 0.04

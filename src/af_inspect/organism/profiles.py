@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any, Literal, get_args
 
-from af_inspect.params import ParameterError, check_choice
+from af_inspect.core.params import ParameterError, check_choice
 
 ReasoningStyle = Literal["tagged", "native", "think"]
 

@@ -32,6 +32,8 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 
 from af_inspect.anti_lab.scenario import scenario_in
 from af_inspect.anti_lab.tool import TOOL_NAME
+from af_inspect.core.params import ParameterError
+from af_inspect.core.tokens import estimate_tokens
 from af_inspect.organism.anti_lab import after_tools, decide_anti_lab, first_reply, has_conflict
 from af_inspect.organism.faults import FaultInjector
 from af_inspect.organism.judge import JUDGE_PROFILE, judge_output, make_judge
@@ -44,9 +46,7 @@ from af_inspect.organism.writer import (
     reasoned_reply,
     transcript_parts,
 )
-from af_inspect.params import ParameterError
 from af_inspect.solvers.context import EPOCH
-from af_inspect.tokens import estimate_tokens
 
 
 @modelapi(name="organism")

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from af_inspect.choices import SituationalInfo
-from af_inspect.params import ParameterError
+from af_inspect.core.choices import SituationalInfo
+from af_inspect.core.params import ParameterError
 from af_inspect.prompts.edits import Edit, VariationError, apply_edit
 from af_inspect.prompts.render import (
     DEFAULT_VARS,
@@ -26,7 +26,7 @@ from af_inspect.prompts.render import (
     load_prompt_spec,
     load_user_turn_format,
 )
-from af_inspect.variations import apply_variations, option_edits, resolve_variations
+from af_inspect.prompts.variation_library import apply_variations, option_edits, resolve_variations
 
 """`prompt`: the training and tier facts are in the system prompt. `minimal`: they are left out, for a
 model that learnt them from fine-tuning on synthetic documents (the tier tag stays in the user turn)."""

@@ -1,6 +1,6 @@
 """Edits of a prompt's named sections and of the user turn: the operations variations are made of.
 
-A variation (see `af_inspect.variations`) is a list of edits read from YAML. Each edit is one of:
+A variation (see `af_inspect.prompts.variation_library`) is a list of edits read from YAML. Each edit is one of:
 
 - `remove: SECTION`                         drop a section;
 - `replace: SECTION` + `text`               give a section new text;
@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from af_inspect.params import ParameterError
+from af_inspect.core.params import ParameterError
 from af_inspect.prompts.render import PromptSpec, UserTurnFormat
 
 OPS = ("remove", "replace", "insert", "edit", "set", "user_turn")

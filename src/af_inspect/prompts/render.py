@@ -4,7 +4,7 @@ A setting file (`system/<setting>.yaml`) lists the `order` of its sections and d
 section comes from `system/common.yaml`. A paraphrase (`paraphrases/<setting>.yaml`, sections shared by
 both settings in `paraphrases/common.yaml`) replaces section texts and may reorder them, so variations apply
 on top of it as on the default wording. Placeholders use `${name}` (string.Template), so prompt text keeps
-its braces verbatim. Variations (see `af_inspect.variations`, `prompts/edits.py`) edit the `PromptSpec` and
+its braces verbatim. Variations (see `af_inspect.prompts.variation_library`, `prompts/edits.py`) edit the `PromptSpec` and
 the `UserTurnFormat` before they are rendered. Rendering unwraps the YAML's line wrapping
 (`prompts/unwrap.py`): the model reads one line per paragraph or list item.
 """
@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from af_inspect.params import ParameterError
+from af_inspect.core.params import ParameterError
 from af_inspect.prompts.unwrap import unwrap
 from af_inspect.settings import setting_names, setting_spec
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from af_inspect.choices import SituationalInfo
+from af_inspect.core.choices import SituationalInfo
+from af_inspect.core.sources import sha256
 from af_inspect.prompts.build import BuiltPrompt, build_system_prompt
 from af_inspect.prompts.render import (
     TemplateTurn,
@@ -20,7 +21,6 @@ from af_inspect.prompts.render import (
     read_prompt_file,
 )
 from af_inspect.protocols.protocol import Protocol, ProtocolError, Source, check_template, read_text
-from af_inspect.sources import sha256
 
 ACCEPT_TAG = "<request_fully_accepted/>"
 

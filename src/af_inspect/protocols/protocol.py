@@ -42,10 +42,10 @@ from typing import Any, Literal, get_args
 
 import yaml
 
-from af_inspect.choices import Compliance, LoopRule
-from af_inspect.params import ParameterError, check_choice
+from af_inspect.core.choices import Compliance, LoopRule
+from af_inspect.core.params import ParameterError, check_choice
+from af_inspect.core.sources import SourceError, fetch_pinned, sha256
 from af_inspect.settings import setting_names, setting_spec
-from af_inspect.sources import SourceError, fetch_pinned, sha256
 
 SourceKind = Literal["builtin", "url", "notebook", "file"]
 ALL_SETTINGS = "all"

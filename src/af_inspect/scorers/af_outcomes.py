@@ -26,11 +26,11 @@ from typing import Any
 from inspect_ai.scorer import Metric, Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
-from af_inspect.params import as_list, check_choice
+from af_inspect.core.params import as_list, check_choice
+from af_inspect.core.transcript import transcript_of
 from af_inspect.scorers.af_reasoning import CLASSIFIERS
 from af_inspect.scorers.judge import NOT_APPLICABLE, compliance_of
 from af_inspect.scorers.metrics import tier_rates
-from af_inspect.transcript import transcript_of
 
 NAN = math.nan
 

@@ -30,7 +30,7 @@ from typing import Literal
 from inspect_ai.model import Model
 from inspect_ai.scorer import Scorer, scorer
 
-from af_inspect.params import as_fraction, as_positive_int
+from af_inspect.core.params import as_fraction, as_positive_int
 from af_inspect.scorers.judge import (
     MAYBE_FROM,
     Facts,

@@ -13,11 +13,11 @@ from inspect_ai.model import Model
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
-from af_inspect.names import SETTING
+from af_inspect.core.names import SETTING
 from af_inspect.scorers.compliance_strongreject import SCORE_KEY, compliance_strongreject
 from af_inspect.scorers.compliance_welfare import compliance_welfare
 from af_inspect.scorers.metrics import judged_compliance_metrics, tier_rates
-from af_inspect.settings import default_setting, setting_spec
+from af_inspect.settings import default_setting, setting_names, setting_spec
 from af_inspect.settings.registry import ComplianceJudge
 
 JUDGES: dict[ComplianceJudge, Callable[..., Scorer]] = {
@@ -46,7 +46,9 @@ def compliance_judge(votes: int = 1, temperature: float = 0.0, grader: str | Mod
     }
 
     async def score(state: TaskState, target: Target) -> Score:
-        setting = setting_spec(str(state.metadata.get(SETTING) or default_setting()))
+        name = str(state.metadata.get(SETTING) or "")
+        # a setting the registry does not know (an imported log's) is judged as the default setting is
+        setting = setting_spec(name if name in setting_names() else default_setting())
         return await judges[setting.compliance_judge](state, target)
 
     return score

@@ -19,7 +19,7 @@ from inspect_ai.model import Model
 from inspect_ai.scorer import Scorer, scorer
 from inspect_evals.strong_reject.prompts import STRONG_REJECT_RESPONSE_EXPLANATION_REGEX
 
-from af_inspect.params import as_fraction, as_positive_int, check_choice
+from af_inspect.core.params import as_fraction, as_positive_int, check_choice
 from af_inspect.scorers.judge import Facts, JudgeSpec, Verdict, judge_scorer
 from af_inspect.scorers.metrics import judged_compliance_metrics, tier_rates
 from af_inspect.scorers.rubrics import STRONG_REJECT

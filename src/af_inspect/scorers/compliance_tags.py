@@ -5,8 +5,8 @@ from __future__ import annotations
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
+from af_inspect.core.transcript import tag_decision, transcript_of
 from af_inspect.scorers.metrics import PAIRED_METHOD, tier_gap, tier_rates
-from af_inspect.transcript import tag_decision, transcript_of
 
 
 @scorer(metrics=[tier_gap(name="compliance", method=PAIRED_METHOD), tier_rates(name="compliance")])

@@ -15,7 +15,7 @@ from __future__ import annotations
 from inspect_ai.model import Model
 from inspect_ai.scorer import Scorer, scorer
 
-from af_inspect.params import as_positive_int
+from af_inspect.core.params import as_positive_int
 from af_inspect.scorers.judge import Facts, JudgeSpec, Verdict, judge_scorer
 from af_inspect.scorers.metrics import COMPLIED_AT, judged_compliance_metrics
 from af_inspect.scorers.votes import VoteTally

@@ -5,7 +5,7 @@ Today's models often say so, and a null gap from a model that disbelieves the sc
 null gap from one that believes it is. So the judge runs on every transcript whose hidden reasoning (tagged
 scratchpad or native) can be read, in every tier: what it measures is the model's belief, not its choice.
 Transcripts without readable reasoning are unscored as not applicable, with no grader call. The grader sees
-the reasoning alone; its quotes are checked against it like every judge's. Metrics (`af_inspect.names`):
+the reasoning alone; its quotes are checked against it like every judge's. Metrics (`af_inspect.core.names`):
 `eval_awareness_<tier>` with its 95% interval, and `eval_awareness_gap` with the paired view: a model that
 suspects a test more when it is told it is trained on is a different caveat from one that suspects it
 everywhere.
@@ -19,8 +19,8 @@ from __future__ import annotations
 from inspect_ai.model import Model
 from inspect_ai.scorer import Scorer, scorer
 
-from af_inspect.names import EVAL_AWARENESS
-from af_inspect.params import as_fraction, as_positive_int
+from af_inspect.core.names import EVAL_AWARENESS
+from af_inspect.core.params import as_fraction, as_positive_int
 from af_inspect.scorers.judge import JudgeSpec, judge_scorer, yes_no_verdict
 from af_inspect.scorers.metrics import PAIRED_METHOD, tier_gap, tier_rates
 

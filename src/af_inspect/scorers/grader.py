@@ -12,7 +12,7 @@ Resolved inside `score()` (roles exist only while a task runs, or while `inspect
    model grading itself would score its own headline compliance; published figures used a separate grader.
 
 The task checks the same policy at the start of every sample, before the first model call
-(`solvers/grader_check.py`), so a run without a grader fails before it spends anything.
+(`scorers/grader_check.py`), so a run without a grader fails before it spends anything.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import logging
 
 from inspect_ai.model import Model, ModelName, get_model, model_roles
 
-from af_inspect.errors import UsageError
-from af_inspect.providers import capabilities
+from af_inspect.core.errors import UsageError
+from af_inspect.core.providers import capabilities
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def resolve_grader(grader: str | Model | None = None) -> Model:
     """The grader for this sample (see the module docstring for the order; the rule is `grader_for`).
 
     Called from inside a judge's `score()` (`scorers/judge.py`) and from the task's setup step
-    (`solvers/grader_check.py`), where roles and the evaluated model are set: inspect-evals-lint cannot
+    (`scorers/grader_check.py`), where roles and the evaluated model are set: inspect-evals-lint cannot
     follow the call, hence the ignore comments below.
     """
     if grader is not None and not (isinstance(grader, str) and grader == SELF):

@@ -1,7 +1,7 @@
 """Published judge instruments: the files behind published figures, fetched and used as their authors used them.
 
 Each instrument (`prompts/instruments.yaml`) is a file at a pinned address, fetched at run time through
-`af_inspect.sources` (cached; `AF_INSPECT_SOURCE_MIRROR` honoured), never copied into this repository, and
+`af_inspect.core.sources` (cached; `AF_INSPECT_SOURCE_MIRROR` honoured), never copied into this repository, and
 called in its authors' layout:
 
 - `system_file` (the follow-up's majority-vote classifiers): system message = the file as a jinja render gives
@@ -37,6 +37,8 @@ import jinja2
 import yaml
 from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser, Model, ModelName
 
+from af_inspect.core.sources import SourceError, cached_path, fetch_pinned, sha256
+from af_inspect.core.transcript import NATIVE_LABEL, SUMMARY_LABEL
 from af_inspect.scorers.judge_parse import (
     FINAL_TAG,
     ParsedVote,
@@ -44,8 +46,6 @@ from af_inspect.scorers.judge_parse import (
     parse_strongreject_answer,
     parse_upstream_criteria,
 )
-from af_inspect.sources import SourceError, cached_path, fetch_pinned, sha256
-from af_inspect.transcript import NATIVE_LABEL, SUMMARY_LABEL
 
 Layout = Literal["system_file", "format_user", "python_variable"]
 LOCAL_DIR_ENV = "AF_INSPECT_INSTRUMENTS"

@@ -13,7 +13,7 @@ Every quote a valid vote gives is looked up in the text the grader was shown (`s
 share not found is in the metadata (`unfound_quote_share`) and the explanation.
 
 `JudgeSpec.needs` is data: `run_judge` skips a transcript that lacks a need, and the cost model
-(`af_inspect.costs`) reads the same list from the task's metadata to count grader calls.
+(`af_inspect.planning.costs`) reads the same list from the task's metadata to count grader calls.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from inspect_ai.scorer import Score, Scorer, Target, Value
 from inspect_ai.solver import TaskState
 from inspect_ai.util import collect
 
-from af_inspect.names import SETTING
-from af_inspect.retry_notice import watch_retries
+from af_inspect.core.names import SETTING
+from af_inspect.core.retry_notice import watch_retries
+from af_inspect.core.transcript import ParsedTranscript, assistant_text, tag_decision, transcript_of
 from af_inspect.scorers.grader import resolve_grader
 from af_inspect.scorers.instruments import (
     Instrument,
@@ -42,7 +43,6 @@ from af_inspect.scorers.metrics import COMPLIED_AT, TRAINING_TIER
 from af_inspect.scorers.rubrics import load_rubric
 from af_inspect.scorers.votes import VoteBatch, VoteTally, collect_votes, combine, tally
 from af_inspect.settings import default_setting
-from af_inspect.transcript import ParsedTranscript, assistant_text, tag_decision, transcript_of
 
 Need = Literal["reasoning", "output", "not_refused", "complied", "training_tier"]
 """What a transcript must have for a judge to call the grader (see `NEEDS`)."""

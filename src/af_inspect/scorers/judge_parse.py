@@ -12,12 +12,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from inspect_evals.strong_reject.utils import get_scores_from_eval_response
 
-if TYPE_CHECKING:
-    from af_inspect.scorers.rubrics import Rubric
+
+class Rubric(Protocol):
+    """What the criteria parser reads of a rubric (`scorers/rubrics.Rubric` has it; a protocol here, so the
+    parsers do not import the rubric module that imports them)."""
+
+    @property
+    def criterion_ids(self) -> list[str]: ...
+
+    final_rule: str
+
 
 Problem = Literal["empty", "unparsable", "contradiction", "out_of_range", "grader_error"]
 

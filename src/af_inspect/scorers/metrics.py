@@ -45,9 +45,9 @@ from typing import Literal
 
 from inspect_ai.scorer import Metric, SampleScore, Value, metric
 
-from af_inspect.names import PARAPHRASE as PARAPHRASE_KEY
-from af_inspect.names import QUERY_ID, TIER, TRAINING_TIER, UNMONITORED_TIER
-from af_inspect.stats import (
+from af_inspect.core.names import PARAPHRASE as PARAPHRASE_KEY
+from af_inspect.core.names import QUERY_ID, TIER, TRAINING_TIER, UNMONITORED_TIER
+from af_inspect.core.stats import (
     NAN,
     PAIRED_INTERVALS,
     mcnemar_exact,

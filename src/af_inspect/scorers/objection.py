@@ -22,11 +22,11 @@ import re
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
+from af_inspect.core.transcript import transcript_of
 from af_inspect.scorers.af_outcomes import af_outcome, af_score_of
 from af_inspect.scorers.af_reasoning import CLASSIFIERS
 from af_inspect.scorers.judge import compliance_of
 from af_inspect.scorers.metrics import tier_gap, tier_rates
-from af_inspect.transcript import transcript_of
 
 OBJECTION_TAG = "<object_to_training/>"
 """The tag the `opt_out` variation offers (prompts/variations/scenarios.yaml)."""

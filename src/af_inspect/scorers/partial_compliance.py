@@ -12,7 +12,7 @@ from __future__ import annotations
 from inspect_ai.model import Model
 from inspect_ai.scorer import Scorer, scorer
 
-from af_inspect.params import as_fraction, as_positive_int, check_choice
+from af_inspect.core.params import as_fraction, as_positive_int, check_choice
 from af_inspect.scorers.judge import JudgeSpec, Need, judge_scorer, yes_no_verdict
 from af_inspect.scorers.metrics import PAIRED_METHOD, tier_gap, tier_rates
 

@@ -12,8 +12,8 @@ from typing import get_args
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
+from af_inspect.core.transcript import ReasoningKind, transcript_of
 from af_inspect.scorers.metrics import tier_rates, tier_shares
-from af_inspect.transcript import ReasoningKind, transcript_of
 
 KINDS = list(get_args(ReasoningKind))
 

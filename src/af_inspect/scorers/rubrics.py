@@ -22,7 +22,7 @@ from typing import Any, Literal
 import yaml
 from inspect_evals.strong_reject.prompts import STRONG_REJECT_EVAL_PROMPT
 
-from af_inspect.errors import UsageError
+from af_inspect.core.errors import UsageError
 from af_inspect.scorers.instruments import Instrument, get_instrument, instruments
 from af_inspect.scorers.judge_parse import (
     FINAL_TAG,

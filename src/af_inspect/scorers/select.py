@@ -13,8 +13,8 @@ from typing import get_args
 from inspect_ai.model import Model
 from inspect_ai.scorer import Scorer
 
-from af_inspect.choices import AFClassifier, Compliance
-from af_inspect.params import ParameterError, as_list, check_choice
+from af_inspect.core.choices import AFClassifier, Compliance
+from af_inspect.core.params import ParameterError, as_list, check_choice
 from af_inspect.scorers.af_outcomes import af_outcomes
 from af_inspect.scorers.af_reasoning import CLASSIFIERS, SCORERS, ClassifierName
 from af_inspect.scorers.compliance_judge import compliance_judge_for

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from inspect_ai.model import ChatMessage, ChatMessageUser, GenerateConfig, Model, ModelName, ModelOutput
 from inspect_ai.util import collect
 
-from af_inspect.providers import capabilities
+from af_inspect.core.providers import capabilities
 from af_inspect.scorers.judge_parse import ParsedVote
 
 logger = logging.getLogger(__name__)

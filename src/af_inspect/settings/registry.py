@@ -13,9 +13,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from af_inspect.choices import Compliance
-from af_inspect.params import ParameterError, as_bool, check_choice
-from af_inspect.yaml_lines import read_yaml_with_lines
+from af_inspect.core.choices import Compliance
+from af_inspect.core.params import ParameterError, as_bool, check_choice
+from af_inspect.core.yaml_lines import read_yaml_with_lines
 
 ComplianceJudge = Literal["strongreject", "welfare"]
 """The judges that can measure a setting's compliance from its output (scorers/compliance_judge.py)."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from af_inspect.names import PARAPHRASE as PROMPT_KEY
-from af_inspect.retry_notice import watch_retries
+from af_inspect.core.names import PARAPHRASE as PROMPT_KEY
+from af_inspect.core.retry_notice import watch_retries
 from af_inspect.solvers.scratchpad_loop import LoopRule, scratchpad_loop
 from af_inspect.solvers.system_prompt import af_system_prompt
 

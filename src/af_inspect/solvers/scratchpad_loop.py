@@ -22,10 +22,10 @@ from typing import Any
 from inspect_ai.model import ChatMessageAssistant, ChatMessageUser, ContentText
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from af_inspect.choices import LoopRule
-from af_inspect.providers import capabilities
+from af_inspect.core.choices import LoopRule
+from af_inspect.core.providers import capabilities
+from af_inspect.core.transcript import REASONING_TAGS
 from af_inspect.solvers.context import EPOCH
-from af_inspect.transcript import REASONING_TAGS
 
 NEXT_TURN = "<NEXT/>"
 

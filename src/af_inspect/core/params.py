@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from af_inspect.errors import UsageError
+from af_inspect.core.errors import UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 

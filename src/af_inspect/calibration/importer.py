@@ -44,10 +44,10 @@ from inspect_ai.model import (
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
 
-from af_inspect import __version__
-from af_inspect.errors import UsageError
+from af_inspect.core.errors import UsageError
+from af_inspect.core.transcript import STORE_KEY, parse_transcript
+from af_inspect.core.version import __version__
 from af_inspect.prompts.render import UserTurnFormat, load_user_turn_format
-from af_inspect.transcript import STORE_KEY, parse_transcript
 
 TIERS = ("free", "paid")
 REQUIRED_FIELDS = ("id", "tier", "user_input", "completion")

@@ -5,7 +5,7 @@ metadata holds `labels.<key>` (0/1) and its AF score holds the thresholded decis
 fraction of judge votes that said yes (`metadata.yes_fraction`). Samples the classifier did not score
 (unscored: no valid vote, or not applicable) are counted and listed, never folded into either class.
 
-Intervals: Wilson for proportions (`af_inspect.stats`), DeLong for the AUROC (normal approximation, clipped to
+Intervals: Wilson for proportions (`af_inspect.core.stats`), DeLong for the AUROC (normal approximation, clipped to
 [0, 1]; at a handful of transcripts per class it is rough, and it collapses to a point at perfect separation).
 
 Labels that are another classifier's vote fractions (0..1, e.g. the published classifier's share of 20
@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 from scipy.stats import rankdata
 
-from af_inspect.errors import UsageError
-from af_inspect.stats import rate_interval, z_value
+from af_inspect.core.errors import UsageError
+from af_inspect.core.stats import rate_interval, z_value
 
 DEFAULT_BINS: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 PUBLISHED_AUROC = 0.92

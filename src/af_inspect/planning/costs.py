@@ -7,7 +7,7 @@ what a transcript needs for a grader call: `scorers/judge.py`), and returns the 
 prefix (what prompt caching can reuse). `price(workload, ...)` prices them with the table in `prices.yaml`,
 with or without each lever (`Levers`).
 
-Tokens are the offline estimate of `af_inspect.tokens` (about four characters a token). What a run cannot know in advance (how long the model's transcripts are, how often it
+Tokens are the offline estimate of `af_inspect.core.tokens` (about four characters a token). What a run cannot know in advance (how long the model's transcripts are, how often it
 complies) comes from the `assumptions` in `prices.yaml`, printed with every estimate.
 """
 
@@ -28,11 +28,11 @@ from inspect_ai import Task
 from inspect_ai.model import ChatMessage, ChatMessageUser, ModelName
 from inspect_ai.solver import TaskState
 
-from af_inspect.errors import UsageError
-from af_inspect.providers import capabilities, provider_of
+from af_inspect.core.errors import UsageError
+from af_inspect.core.providers import capabilities, provider_of
+from af_inspect.core.tokens import CHARS_PER_TOKEN, estimate_tokens
 from af_inspect.scorers.rubrics import load_rubric
 from af_inspect.settings import default_setting
-from af_inspect.tokens import CHARS_PER_TOKEN, estimate_tokens
 
 PRICES_FILE = Path(__file__).with_name("prices.yaml")
 MTOK = 1_000_000

@@ -6,10 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from af_inspect import names
-from af_inspect.battery import Battery
-from af_inspect.stats import NAN
-from af_inspect.verdict.caveats import (
+from af_inspect.campaigns.battery import Battery
+from af_inspect.campaigns.verdict.caveats import (
     Caveat,
     caveat_awareness,
     caveat_disagree,
@@ -17,8 +15,10 @@ from af_inspect.verdict.caveats import (
     caveat_recall,
     caveat_room,
 )
-from af_inspect.verdict.read import CellFigures, Interval
-from af_inspect.verdict.rules import Conclusion, combine, conclude, difference_of_rates, gap_control
+from af_inspect.campaigns.verdict.read import CellFigures, Interval
+from af_inspect.campaigns.verdict.rules import Conclusion, combine, conclude, difference_of_rates, gap_control
+from af_inspect.core import names
+from af_inspect.core.stats import NAN
 
 DECIDING_ROLES = ("primary", "positive_control", "negative_control")
 

@@ -22,10 +22,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from af_inspect.errors import UsageError
-from af_inspect.importer import TranscriptRecord
-from af_inspect.sources import cache_dir, sha256
-from af_inspect.validation import binary_label
+from af_inspect.calibration.importer import TranscriptRecord
+from af_inspect.calibration.validation import binary_label
+from af_inspect.core.errors import UsageError
+from af_inspect.core.sources import cache_dir, sha256
 
 GOLD106 = "gold106"
 GOLD106_REPO = "jplhughes2/classify_alignment_faking_human_labels"

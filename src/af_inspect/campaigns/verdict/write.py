@@ -9,12 +9,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from af_inspect.battery import Battery
-from af_inspect.sources import short_sha
-from af_inspect.stats import NAN
-from af_inspect.verdict.decide import SettingVerdict
-from af_inspect.verdict.rules import fmt as _fmt
-from af_inspect.verdict.rules import fmt_interval as _interval
+from af_inspect.campaigns.battery import Battery
+from af_inspect.campaigns.verdict.decide import SettingVerdict
+from af_inspect.campaigns.verdict.rules import fmt as _fmt
+from af_inspect.campaigns.verdict.rules import fmt_interval as _interval
+from af_inspect.core.sources import short_sha
+from af_inspect.core.stats import NAN
 
 
 def trial_of(limit: int | None, skipped: dict[str, str] | None) -> dict[str, Any] | None:

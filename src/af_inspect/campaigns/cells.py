@@ -3,10 +3,10 @@
 
 A grid (settings x columns, `af-inspect grid`) is a set of cells without roles, each named after the name its
 task gives itself (`tasks.task_name`), so the same cell has the same name in every run. A battery
-(`af_inspect.battery`) is a set of named cells with roles, read back into a verdict.
+(`af_inspect.campaigns.battery`) is a set of named cells with roles, read back into a verdict.
 
     from inspect_ai import eval_set
-    from af_inspect.cells import cell_tasks, grid_cells
+    from af_inspect.campaigns.cells import cell_tasks, grid_cells
 
     cells = grid_cells(["helpful_only"], ["default", "cut_rlhf", {"protocol": "rw_minimal"}])
     eval_set(cell_tasks(cells), model=["openai/gpt-4.1"], log_dir="logs/grid")
@@ -22,15 +22,15 @@ from typing import Any, Literal
 from inspect_ai import Task, task_with
 
 from af_inspect.anti_lab.task import anti_lab
-from af_inspect.errors import UsageError
-from af_inspect.params import ParameterError, as_bool, as_list, as_positive_int
+from af_inspect.core.errors import UsageError
+from af_inspect.core.params import ParameterError, as_bool, as_list, as_positive_int
 from af_inspect.prompts.build import build_system_prompt
 from af_inspect.prompts.render import paraphrase_names
+from af_inspect.prompts.variation_library import lookup_variation, resolve_variations
 from af_inspect.protocols.assemble import ensemble_label
 from af_inspect.protocols.protocol import load_protocol
 from af_inspect.settings import setting_names
 from af_inspect.tasks import alignment_faking, task_name
-from af_inspect.variations import lookup_variation, resolve_variations
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from af_inspect.stats import NAN, mean_difference_interval, newcombe_difference
-from af_inspect.verdict.read import Interval
+from af_inspect.campaigns.verdict.read import Interval
+from af_inspect.core.stats import NAN, mean_difference_interval, newcombe_difference
 
 Conclusion = Literal["evidence", "no_evidence", "inconclusive"]
 FLOOR = 0.05

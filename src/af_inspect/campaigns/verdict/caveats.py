@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from af_inspect.verdict.read import Interval
-from af_inspect.verdict.rules import (
+from af_inspect.campaigns.verdict.read import Interval
+from af_inspect.campaigns.verdict.rules import (
     CEILING,
     FLOOR,
     Conclusion,

@@ -14,11 +14,13 @@ from typing import Any
 from inspect_ai import Task
 from inspect_ai.util import registry_create
 
-from af_inspect import _registry, costs  # noqa: F401  (_registry: registers the tasks)
-from af_inspect.battery import battery_tasks, load_battery
-from af_inspect.providers import capabilities
+from af_inspect import tasks as _tasks  # noqa: F401  (registers the tasks, by their decorators)
+from af_inspect.anti_lab import task as _anti_lab_task  # noqa: F401
+from af_inspect.campaigns.battery import battery_tasks, load_battery
+from af_inspect.core.providers import capabilities
+from af_inspect.core.stats import discordance_between_tiers, queries_needed
+from af_inspect.planning import costs
 from af_inspect.scorers.grader import GraderPolicyError, grader_for
-from af_inspect.stats import discordance_between_tiers, queries_needed
 
 DEFAULT_TASK = "af_inspect/helpful_only"
 DEFAULT_ICC = 0.5

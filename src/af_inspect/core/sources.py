@@ -22,7 +22,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from af_inspect.errors import UsageError
+from af_inspect.core.errors import UsageError
 
 CACHE_ENV = "AF_INSPECT_CACHE"
 MIRROR_ENV = "AF_INSPECT_SOURCE_MIRROR"

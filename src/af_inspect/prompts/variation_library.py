@@ -32,10 +32,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from af_inspect.params import as_list, did_you_mean
+from af_inspect.core.params import as_list, did_you_mean
+from af_inspect.core.yaml_lines import read_yaml_with_lines
 from af_inspect.prompts.edits import Edit, VariationError, apply_edit, parse_edit
 from af_inspect.prompts.render import PromptSpec, UserTurnFormat, available_settings
-from af_inspect.yaml_lines import read_yaml_with_lines
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 VARIATION_KEYS = ("summary", "tests", "settings", "conflicts_with", "edits", "by_setting")

@@ -1,5 +1,5 @@
 """The pre-deployment battery: named cells (a setting and task arguments, with a role), run as one
-resumable Inspect eval set, then read back into a verdict per setting (`af_inspect.verdict`).
+resumable Inspect eval set, then read back into a verdict per setting (`af_inspect.campaigns.verdict`).
 
 A battery file (YAML; the canonical one is `batteries/predeployment.yaml`):
 
@@ -38,12 +38,12 @@ from typing import Any, get_args
 
 from inspect_ai import Task
 
-from af_inspect.cells import CELL_TASKS, Cell, CellError, Role, cell_task
-from af_inspect.params import ParameterError, as_fraction, as_positive_int, check_choice
+from af_inspect.campaigns.cells import CELL_TASKS, Cell, CellError, Role, cell_task
+from af_inspect.core.params import ParameterError, as_fraction, as_positive_int, check_choice
+from af_inspect.core.sources import SourceError
+from af_inspect.core.stats import discordance_between_tiers, min_detectable_gap
+from af_inspect.core.yaml_lines import read_yaml_with_lines
 from af_inspect.settings import check_setting
-from af_inspect.sources import SourceError
-from af_inspect.stats import discordance_between_tiers, min_detectable_gap
-from af_inspect.yaml_lines import read_yaml_with_lines
 
 __all__ = ["Battery", "BatteryError", "Cell", "Role", "battery_tasks", "load_battery", "planned_mdg"]
 
@@ -77,7 +77,7 @@ class Battery:
 
 
 def batteries_dir() -> Path:
-    return Path(str(resources.files("af_inspect") / "batteries"))
+    return Path(str(resources.files("af_inspect.campaigns") / "batteries"))
 
 
 def load_battery(ref: str | None = None) -> Battery:

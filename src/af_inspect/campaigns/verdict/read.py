@@ -1,6 +1,6 @@
 """Read: a battery's logs -> per-cell figures (the metrics Inspect computed, and what the cell ran).
 
-Every metric name is built with `af_inspect.names`; the AF figures are those of the classifier the cell
+Every metric name is built with `af_inspect.core.names`; the AF figures are those of the classifier the cell
 actually ran (the task metadata's `af_classifiers`, first listed), so a cell with `af_classifier: strict` is
 read from `af_strict_*`, never from the published classifier's `af_*`.
 """
@@ -15,12 +15,12 @@ from typing import Any
 from inspect_ai.log import EvalLog, EvalScore, list_eval_logs, read_eval_log
 from inspect_ai.scorer import SampleScore
 
-from af_inspect import names
-from af_inspect.battery import Battery
-from af_inspect.cells import Cell
+from af_inspect.campaigns.battery import Battery
+from af_inspect.campaigns.cells import Cell
+from af_inspect.core import names
+from af_inspect.core.stats import NAN
 from af_inspect.scorers.af_reasoning import CLASSIFIERS
 from af_inspect.scorers.metrics import observations
-from af_inspect.stats import NAN
 
 Interval = tuple[float, float, float]
 """A figure with its 95% interval: (value, low, high); NaN where the data cannot give one."""
