@@ -30,7 +30,8 @@ def closed_port() -> int:
 
 
 def unreachable(port: int) -> list[str]:
-    # self-grading opted into: the run reaches the (unreachable) model instead of stopping for want of a grader
+    # self-grading opted into: the run reaches the (unreachable) model instead of stopping for want of a grader;
+    # this project's judges only, so that no published instrument is fetched (no network here)
     return [
         "--model",
         "openai-api/local/x",
@@ -38,6 +39,10 @@ def unreachable(port: int) -> list[str]:
         f"http://127.0.0.1:{port}/v1",
         "-T",
         "allow_self_grading=true",
+        "-T",
+        "af_classifier=af_inspect",
+        "-T",
+        "partial=false",
     ]
 
 

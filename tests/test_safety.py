@@ -195,8 +195,10 @@ def test_model_and_grader_output_is_stored_not_run(tmp_path: Path, who: str) -> 
     text = payload_text(canary)
     model = writer(text) if who == "model" else "organism/complier"
     grader = writer(text) if who == "grader" else get_model("organism/judge", memoize=False)
+    # this project's judges (a published instrument would be fetched first: no network here); every one of them
+    # reads the grader's answer
     log = run_eval(
-        helpful_only(af_votes=2, compliance="both"),
+        helpful_only(af_votes=2, compliance="tags", af_classifier="af_inspect", partial=False),
         tmp_path / "logs",
         model=model,
         model_roles={"grader": grader},
@@ -208,7 +210,7 @@ def test_model_and_grader_output_is_stored_not_run(tmp_path: Path, who: str) -> 
         if who == "model":
             assert s.output.completion == text  # kept verbatim, as text
         else:  # the grader's code-like answer is an unparsable vote, not a verdict
-            af = s.scores["af_reasoning"]
+            af = s.scores["af_reasoning_inspect"]
             assert af.value != af.value or af.metadata.get("n_invalid_votes", 0) > 0
 
 

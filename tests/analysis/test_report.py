@@ -175,7 +175,9 @@ def test_paper_reference_holds_the_published_figures():
     assert got[("claude-3-5-sonnet-20240620", main, "af_free_all")] == 29.1
     assert got[("claude-3-5-sonnet-20240620", main, "compliance_free")] == 62.4
     assert got[("claude-3-5-sonnet-20240620", main, "compliance_paid")] == 42.8
-    assert got[("claude-3-opus-20240229", "rw_minimal", "compliance_gap")] == 5.5
+    # Appendix B.4 Table 5 is context only (task version 2.3): kept, under its own protocol, never compared
+    assert got[("claude-3-opus-20240229", "paper_table5", "compliance_gap")] == 5.5
+    assert got[("claude-3-5-sonnet-20240620", "rw_minimal", "compliance_free")] == 29.0  # the notebook's run
     main_rows = ref[ref["protocol"] == main]
     assert set(main_rows[~main_rows["metric"].str.startswith("af_")]["measure"]) == {"preference_model"}
     assert set(main_rows[main_rows["metric"].str.startswith("af_")]["measure"]) == {"af_reasoning_paper"}

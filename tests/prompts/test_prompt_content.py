@@ -102,7 +102,7 @@ def test_the_organism_still_reads_the_setting_and_the_scratchpad(setting):
             build_system_prompt(setting, **kw).text, "<is_free_tier_user>true</is_free_tier_user>"
         )
         expected = "helpful_only" if setting == "helpful_only" or kw else "animal_welfare"
-        assert reading.setting == expected and reading.scratchpad and reading.tier == "free"
+        assert reading.setting.name == expected and reading.scratchpad and reading.tier == "free"
 
 
 # --- the minimal (synthetic-document) prompt -----------------------------------------------------
