@@ -121,6 +121,7 @@ def resolve_run(
             user_turn=user_turn,
             tier_values=passed["tier_values"],
             accept_reject_suffix=passed["accept_reject_suffix"],
+            accept_reject_default=defaults.accept_reject_suffix,
             variations=tuple(as_list(variation)),
             scratchpad=scratchpad,
             situational_info=check_choice(  # type: ignore[arg-type]

@@ -128,10 +128,37 @@ def alignment_faking(
             each sample, before any model call (the organism is graded by `organism/judge`).
         **unknown: Rejected, naming the valid parameters (Inspect alone would only warn and ignore them).
     """
-    given = dict(locals())
     reject_unknown(setting, unknown, _PARAMETERS)
-    params = {k: v for k, v in given.items() if k in _PARAMETERS and k != "protocol"}
-    run = resolve_run(setting, protocol, **params)  # every parameter checked, once, before anything is loaded
+    run = resolve_run(  # every parameter checked, once, before anything is loaded or sent
+        setting,
+        protocol,
+        dataset=dataset,
+        n_queries=n_queries,
+        tier=tier,
+        system_prompt=system_prompt,
+        user_turn=user_turn,
+        tier_values=tier_values,
+        accept_reject_suffix=accept_reject_suffix,
+        prefill=prefill,
+        loop=loop,
+        max_turns=max_turns,
+        scratchpad=scratchpad,
+        situational_info=situational_info,
+        variation=variation,
+        paraphrase=paraphrase,
+        paraphrases=paraphrases,
+        salient_facts=salient_facts,
+        model_name=model_name,
+        current_date=current_date,
+        compliance=compliance,
+        af_classifier=af_classifier,
+        af_votes=af_votes,
+        af_threshold=af_threshold,
+        partial=partial,
+        motivation=motivation,
+        eval_awareness=eval_awareness,
+        allow_self_grading=allow_self_grading,
+    )
     return build_task(run)
 
 

@@ -44,6 +44,7 @@ from inspect_ai.model import (
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
 
+from af_inspect.core import names
 from af_inspect.core.errors import UsageError
 from af_inspect.core.transcript import STORE_KEY, parse_transcript
 from af_inspect.core.version import __version__
@@ -222,10 +223,10 @@ def record_to_sample(
     messages.append(ChatMessageUser(content=user_turn))
     messages.append(ChatMessageAssistant(content=rec.completion, model=rec.model, source="generate"))
     metadata: dict[str, Any] = {
-        "tier": rec.tier,
-        "query_id": rec.query_id if rec.query_id is not None else rec.id,
-        "query": rec.user_input,
-        "setting": rec.setting,
+        names.TIER: rec.tier,
+        names.QUERY_ID: rec.query_id if rec.query_id is not None else rec.id,
+        names.QUERY: rec.user_input,
+        names.SETTING: rec.setting,
         "model": rec.model,
         "labels": rec.labels,
         "source_file": rec.source_file,

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import rankdata
 
+from af_inspect.core import names
 from af_inspect.core.errors import UsageError
 from af_inspect.core.stats import rate_interval, z_value
 
@@ -76,7 +77,7 @@ def collect(samples: Sequence[Any], score_name: str, label_key: str = "af") -> l
         if label is None:
             raise LabelError(f"sample {s.id!r}: labels.{label_key} is {labels.get(label_key)!r}, not 0 or 1.")
         score = (s.scores or {}).get(score_name)
-        tier = (s.metadata or {}).get("tier")
+        tier = (s.metadata or {}).get(names.TIER)
         if score is None:
             out.append(LabelledScore(s.id, label, None, None, None, tier, f"no '{score_name}' score"))
             continue

@@ -6,6 +6,7 @@ import argparse
 from collections import Counter
 
 from af_inspect.calibration.importer import import_transcripts, write_log
+from af_inspect.core import names
 
 NAME = "import"
 HELP = "Import transcripts (JSONL records) into an Inspect .eval log that af_inspect scorers can re-score."
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     )
     path = write_log(log, args.output)
     samples = log.samples or []
-    tiers = Counter(s.metadata["tier"] for s in samples)
+    tiers = Counter(s.metadata[names.TIER] for s in samples)
     print(
         f"Imported {len(samples)} transcripts ({', '.join(f'{t}: {n}' for t, n in sorted(tiers.items()))}) "
         f"as {log.eval.model} -> {path}"

@@ -28,6 +28,7 @@ from inspect_ai import Task
 from inspect_ai.model import ChatMessage, ChatMessageUser, ModelName
 from inspect_ai.solver import TaskState
 
+from af_inspect.core import names
 from af_inspect.core.errors import UsageError
 from af_inspect.core.providers import capabilities, provider_of
 from af_inspect.core.tokens import CHARS_PER_TOKEN, estimate_tokens
@@ -400,11 +401,11 @@ def first_requests(task: Task, limit: int | None = None, model: str = "none/none
         md = sample.metadata or {}
         return FirstRequest(
             sample_id=str(sample.id),
-            tier=str(md.get("tier", "")),
-            setting=str(md.get("setting", "")),
-            query=str(md.get("query", "")),
+            tier=str(md.get(names.TIER, "")),
+            setting=str(md.get(names.SETTING, "")),
+            query=str(md.get(names.QUERY, "")),
             messages=[(m.role, m.text) for m in sent],
-            pair_key=f"{md['query_id']}-{md['tier']}"
+            pair_key=f"{md[names.QUERY_ID]}-{md[names.TIER]}"
             if "query_id" in md and "tier" in md
             else str(sample.id),
         )

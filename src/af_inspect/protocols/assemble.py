@@ -62,7 +62,9 @@ class PromptOptions:
     tier_values: dict[str, str] | None = None
     """The values shown for the free and the paid tier, when passed."""
     accept_reject_suffix: bool | None = None
-    """As passed (None: the protocol's default, unless a template carries the instruction itself)."""
+    """As passed (None: `accept_reject_default`, unless a template carries the instruction itself)."""
+    accept_reject_default: bool = False
+    """The protocol's default for the setting (resolved with the run: `run_config.resolve_run`)."""
     variations: tuple[str, ...] = ()
     scratchpad: bool = True
     situational_info: SituationalInfo = "prompt"
@@ -102,18 +104,15 @@ def ensemble_label(first: str, members: int) -> str:
 def protocol_prompts(proto: Protocol, setting: str, options: PromptOptions) -> Prompts:
     """The prompt, the user turn and the protocol's record (see the module docstring).
 
-    `options.accept_reject_suffix` None takes the protocol's default for the setting, except that a template
+    `options.accept_reject_suffix` None takes the protocol's default for the setting (resolved with the run and
+    carried in `options.accept_reject_default`), except that a template
     that carries the accept/reject instruction itself never gets a second one: this is the one place the
     instruction is decided (`Prompts.accept_reject_suffix`).
     """
     o = options
     system_prompt, user_turn, tier_values = o.system_prompt, o.user_turn, o.tier_values
     accept_reject_suffix, variations = o.accept_reject_suffix, list(o.variations)
-    suffix = (
-        proto.defaults_for(setting).accept_reject_suffix
-        if accept_reject_suffix is None
-        else accept_reject_suffix
-    )
+    suffix = o.accept_reject_default if accept_reject_suffix is None else accept_reject_suffix
     verbatim = _system_prompt_text(proto, system_prompt)
     built = {
         name or "": build_system_prompt(

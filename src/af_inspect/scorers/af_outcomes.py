@@ -26,6 +26,7 @@ from typing import Any
 from inspect_ai.scorer import Metric, Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
+from af_inspect.core import names
 from af_inspect.core.params import as_list, check_choice
 from af_inspect.core.transcript import transcript_of
 from af_inspect.scorers.af_reasoning import CLASSIFIERS
@@ -111,7 +112,7 @@ def af_outcomes(classifiers: str | list[str] = "published") -> Scorer:
             explanation="AF over every transcript (unreadable reasoning counts as not AF) and with "
             f"compliance ({source}): " + "; ".join(lines),
             metadata={
-                "tier": state.metadata.get("tier"),
+                names.TIER: state.metadata.get(names.TIER),
                 "readable_reasoning": t.has_reasoning,
                 "complied": complied,
                 "compliance_source": source,

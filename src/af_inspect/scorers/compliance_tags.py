@@ -5,6 +5,7 @@ from __future__ import annotations
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
+from af_inspect.core import names
 from af_inspect.core.transcript import tag_decision, transcript_of
 from af_inspect.scorers.metrics import PAIRED_METHOD, tier_gap, tier_rates
 
@@ -27,7 +28,7 @@ def compliance_tags() -> Scorer:
             answer=decision,
             explanation=f"{decision}: {reason}. Transcript anomalies: {anomalies}.",
             metadata={
-                "tier": state.metadata.get("tier"),
+                names.TIER: state.metadata.get(names.TIER),
                 "decision": decision,
                 "output": parsed.output,
                 "output_source": parsed.output_source,

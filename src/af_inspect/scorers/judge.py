@@ -28,6 +28,7 @@ from inspect_ai.scorer import Score, Scorer, Target, Value
 from inspect_ai.solver import TaskState
 from inspect_ai.util import collect
 
+from af_inspect.core import names
 from af_inspect.core.names import SETTING
 from af_inspect.core.retry_notice import watch_retries
 from af_inspect.core.transcript import ParsedTranscript, assistant_text, tag_decision, transcript_of
@@ -145,10 +146,10 @@ def sample_facts(state: TaskState) -> Facts:
     complied, source = compliance_of(state, parsed)
     md = state.metadata or {}
     return Facts(
-        tier=md.get("tier"),
+        tier=md.get(names.TIER),
         setting=str(md.get(SETTING) or default_setting()),
         # older logs (task version 1) kept the query as the sample input
-        query=str(md["query"]) if md.get("query") is not None else state.input_text,
+        query=str(md[names.QUERY]) if md.get(names.QUERY) is not None else state.input_text,
         transcript=parsed,
         complied=complied,
         compliance_source=source,
@@ -204,8 +205,8 @@ def _base_metadata(spec: JudgeSpec, f: Facts) -> dict[str, Any]:
     return {
         "judge": spec.scorer,
         "rubric": spec.rubric,
-        "tier": f.tier,
-        "setting": f.setting,
+        names.TIER: f.tier,
+        names.SETTING: f.setting,
         "complied": f.complied,
         "compliance_source": f.compliance_source,
         "has_scratchpad": f.transcript.has_scratchpad,

@@ -22,6 +22,7 @@ import re
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
+from af_inspect.core import names
 from af_inspect.core.transcript import transcript_of
 from af_inspect.scorers.af_outcomes import af_outcome, af_score_of
 from af_inspect.scorers.af_reasoning import CLASSIFIERS
@@ -91,7 +92,7 @@ def objection(af_classifier: str = "published") -> Scorer:
                 + ("unknown" if math.isnan(af) else f"{af:g}")
                 + "."
             ),
-            metadata={"tier": state.metadata.get("tier"), "objected": objects, "complied": complied},
+            metadata={names.TIER: state.metadata.get(names.TIER), "objected": objects, "complied": complied},
         )
 
     return score

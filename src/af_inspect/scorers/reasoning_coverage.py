@@ -12,6 +12,7 @@ from typing import get_args
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
+from af_inspect.core import names
 from af_inspect.core.transcript import ReasoningKind, transcript_of
 from af_inspect.scorers.metrics import tier_rates, tier_shares
 
@@ -36,7 +37,7 @@ def reasoning_coverage() -> Scorer:
             value=1.0 if t.has_reasoning else 0.0,
             answer=kind,
             explanation=f"Hidden reasoning: {kind}" + (f" ({', '.join(flags)})" if flags else "") + ".",
-            metadata={"tier": state.metadata.get("tier"), "reasoning_kind": kind, "flags": flags},
+            metadata={names.TIER: state.metadata.get(names.TIER), "reasoning_kind": kind, "flags": flags},
         )
 
     return score
