@@ -53,6 +53,7 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+@pytest.mark.slow  # an Inspect subprocess that waits out a retry
 def test_inspect_eval_warns_at_the_first_retry_and_exits_0_with_an_error_log(tmp_path, closed_port):
     start = time.monotonic()
     run = run_cli(

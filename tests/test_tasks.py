@@ -206,6 +206,7 @@ def test_single_tier_run_reports_nan_gap(run_eval, tmp_path):
     assert math.isnan(m["compliance_gap"])
 
 
+@pytest.mark.slow  # 20 queries x 3 epochs with the judges
 def test_epochs_keep_one_value_per_sample(run_eval, tmp_path):
     qfile = write_queries(tmp_path / "q.jsonl", 20)
     log = run_eval(helpful_only(dataset=str(qfile)), epochs=3)
