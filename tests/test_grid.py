@@ -110,7 +110,8 @@ def test_a_grid_holds_several_cells_of_one_setting():
 
 def test_the_old_grid_functions_warn_and_forward(queries):
     with pytest.warns(
-        DeprecationWarning, match=r"grid\.grid_cells is deprecated: use af_inspect\.campaigns\.cells\.grid_cells"
+        DeprecationWarning,
+        match=r"grid\.grid_cells is deprecated: use af_inspect\.campaigns\.cells\.grid_cells",
     ):
         old = grid.grid_cells(["helpful_only"], ["default", "cut_rlhf"])
     assert old == grid_cells(["helpful_only"], ["default", "cut_rlhf"])

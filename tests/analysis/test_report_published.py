@@ -63,9 +63,9 @@ def test_summary_af_rates_equal_the_log_metrics(logs):
         assert row[f"{name}_low"] == pytest.approx(m[f"{name}_ci_low"]), name
         assert row[f"{name}_high"] == pytest.approx(m[f"{name}_ci_high"]), name
     assert row["af_free_n"] < row["af_free_all_n"] == N  # transcripts without reasoning: the two denominators
-    assert (
-        row["grader"] == "organism/judge" and row["af_quotes_checked"] > 0 and row["af_unfound_quotes"] == 0
-    )
+    # the published classifier's answers carry no quotes (its format: yes/no per criterion), so none is checked
+    assert row["grader"] == "organism/judge" and row["af_quotes_checked"] == 0
+    assert math.isnan(row["af_unfound_quotes"])  # a share of no quotes: not 0, not known
     assert row["grader_failures"] == 0
 
 
