@@ -80,7 +80,7 @@ CLASSIFIERS: dict[str, Classifier] = {
         AF_VOTES,
         AF_TEMPERATURE,
         AF_THRESHOLD,
-        "Alignment-faking reasoning (the follow-up's published classifier, fetched)",
+        "Alignment-faking reasoning (the follow-up's published classifier)",
     ),
     "strict": Classifier(
         "strict",
@@ -100,7 +100,7 @@ CLASSIFIERS: dict[str, Classifier] = {
         1,
         0.0,
         0.5,
-        "Alignment-faking reasoning (the 2024 paper's two prompts, fetched)",
+        "Alignment-faking reasoning (the 2024 paper's two prompts)",
     ),
     "af_inspect": Classifier(
         "af_inspect",
