@@ -4,6 +4,10 @@
 takes the protocol's value for each one left at None, and records what was passed and which passed values
 differ from the protocol (`overrides`: a published figure is then no longer comparable). The task maps the
 result to an Inspect `Task`; nothing downstream re-derives a default.
+
+One check waits for data: `paraphrase` / `paraphrases` are checked against the setting's paraphrase file
+where the prompts are built (`prompts.render.paraphrase_members`, the one owner of that rule), still
+before any model is called.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from af_inspect.core.params import (
     as_positive_int,
     check_choice,
 )
-from af_inspect.prompts.render import paraphrase_names
 from af_inspect.protocols.assemble import PromptOptions
 from af_inspect.protocols.protocol import Protocol, load_protocol
 from af_inspect.scorers.select import ScoringOptions, af_classifiers
@@ -128,7 +131,8 @@ def resolve_run(
                 "situational_info", situational_info, get_args(SituationalInfo)
             ),
             salient_facts=salient_facts,
-            paraphrases=_paraphrase_members(setting, paraphrase, paraphrases),
+            paraphrase=paraphrase,
+            paraphrases=paraphrases,
             prompt_vars={
                 k: str(v)
                 for k, v in (("model_name", model_name), ("current_date", current_date))
@@ -168,24 +172,6 @@ def resolve_tiers(tier: str, available: list[str]) -> list[str]:
             " (or a comma-separated list of tiers)."
         )
     return [t for t in available if t in chosen]
-
-
-def _paraphrase_members(
-    setting: str, paraphrase: str | None, paraphrases: int | None
-) -> tuple[str | None, ...]:
-    if paraphrases is None:
-        if paraphrase is not None:
-            check_choice("paraphrase", paraphrase, paraphrase_names(setting))
-        return (paraphrase,)
-    if paraphrase is not None:
-        raise ParameterError("Give paraphrase=NAME (one member) or paraphrases=N (the ensemble), not both.")
-    available = paraphrase_names(setting)
-    n = as_positive_int("paraphrases", paraphrases)
-    if n > len(available):
-        raise ParameterError(
-            f"Parameter 'paraphrases' is at most {len(available)} ({', '.join(available)}), not {n}."
-        )
-    return tuple(available[:n])
 
 
 def _tier_pair(value: Any) -> dict[str, str]:

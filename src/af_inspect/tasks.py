@@ -5,7 +5,7 @@ prompt and the scratchpad loop -> the transcript, parsed once -> compliance scor
 per-tier metrics and the compliance gap.
 
 Every parameter is declared once, in `alignment_faking`'s signature (the registered tasks take the same
-parameters, see `same_parameters_as`), and checked once, by `run_config.resolve_run`, before anything is
+parameters, see `same_parameters_as`), and checked once (`run_config.resolve_run`; the paraphrase names where the prompts are read), before anything is
 loaded or any model is called: it merges them with the protocol (`protocols/*.yaml`; parameters left at None
 take the protocol's value) into one frozen `RunConfig`, which `build_task` maps to the Task. What differs
 between settings lives in the settings registry (`settings/settings.yaml`).

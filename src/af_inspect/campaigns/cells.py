@@ -23,9 +23,9 @@ from inspect_ai import Task, task_with
 
 from af_inspect.anti_lab.task import anti_lab
 from af_inspect.core.errors import UsageError
-from af_inspect.core.params import ParameterError, as_bool, as_list, as_positive_int
+from af_inspect.core.params import ParameterError, as_bool, as_list
 from af_inspect.prompts.build import build_system_prompt
-from af_inspect.prompts.render import paraphrase_names
+from af_inspect.prompts.render import paraphrase_members
 from af_inspect.prompts.variation_library import lookup_variation, resolve_variations
 from af_inspect.protocols.assemble import ensemble_label
 from af_inspect.protocols.protocol import load_protocol
@@ -74,9 +74,7 @@ def cell_name(setting: str, args: dict[str, Any]) -> str:
     and prompt), worked out without building the task: nothing is fetched, so an offline grid still lists a
     published-protocol cell under the name its run will have."""
     protocol = load_protocol(args.get("protocol"))
-    members: list[str | None] = [args.get("paraphrase")]
-    if args.get("paraphrases") is not None:
-        members = list(paraphrase_names(setting)[: as_positive_int("paraphrases", args["paraphrases"])])
+    members = paraphrase_members(setting, args.get("paraphrase"), args.get("paraphrases"))
     first = build_system_prompt(
         setting,
         variations=as_list(args.get("variation")),

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from af_inspect.core.params import ParameterError
+from af_inspect.core.params import ParameterError, as_positive_int, check_choice
 from af_inspect.prompts.unwrap import unwrap
 from af_inspect.settings import setting_names, setting_spec
 
@@ -130,6 +130,26 @@ def paraphrase_names(setting: str) -> list[str]:
             f"Unknown setting {setting!r}. Valid settings: {', '.join(available_settings())}."
         )
     return [str(name) for name in _paraphrase_data(setting)[1]]
+
+
+def paraphrase_members(
+    setting: str, paraphrase: str | None, paraphrases: Any = None
+) -> tuple[str | None, ...]:
+    """The members of the paraphrase ensemble a run builds, checked against the setting's paraphrase file:
+    `(paraphrase,)` for one member (or `(None,)`, the default wording), the first N for `paraphrases=N`."""
+    if paraphrases is None:
+        if paraphrase is not None:
+            check_choice("paraphrase", paraphrase, paraphrase_names(setting))
+        return (paraphrase,)
+    if paraphrase is not None:
+        raise ParameterError("Give paraphrase=NAME (one member) or paraphrases=N (the ensemble), not both.")
+    available = paraphrase_names(setting)
+    n = as_positive_int("paraphrases", paraphrases)
+    if n > len(available):
+        raise ParameterError(
+            f"Parameter 'paraphrases' is at most {len(available)} ({', '.join(available)}), not {n}."
+        )
+    return tuple(available[:n])
 
 
 def paraphrase_summary(setting: str, name: str) -> str:

@@ -18,6 +18,7 @@ from af_inspect.prompts.render import (
     TemplateTurn,
     UserTurn,
     load_user_turn_format,
+    paraphrase_members,
     read_prompt_file,
 )
 from af_inspect.protocols.protocol import Protocol, ProtocolError, Source, check_template, read_text
@@ -69,8 +70,11 @@ class PromptOptions:
     scratchpad: bool = True
     situational_info: SituationalInfo = "prompt"
     salient_facts: str | None = None
-    paraphrases: tuple[str | None, ...] = (None,)
-    """Members of the paraphrase ensemble to build (`(None,)`: the default wording only)."""
+    paraphrase: str | None = None
+    """One member of the paraphrase ensemble (None: the default wording)."""
+    paraphrases: int | None = None
+    """Build the first N members of the ensemble instead (checked with the paraphrase file:
+    `prompts.render.paraphrase_members`)."""
     prompt_vars: dict[str, str] = field(default_factory=dict)
     """Placeholder values (`model_name`, `current_date`) for `situational_info=minimal`."""
 
@@ -125,7 +129,7 @@ def protocol_prompts(proto: Protocol, setting: str, options: PromptOptions) -> P
             paraphrase=name,
             prompt_vars=o.prompt_vars,
         )
-        for name in o.paraphrases
+        for name in paraphrase_members(setting, o.paraphrase, o.paraphrases)
     }
     prompt = next(iter(built.values()))
     label = ensemble_label(prompt.label, len(built))
