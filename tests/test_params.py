@@ -106,3 +106,22 @@ def test_same_parameters_as_gives_the_core_parameters_after_the_first():
     assert list(inspect.signature(wrapper).parameters) == ["x", "y", "unknown"]
     assert inspect.signature(wrapper).parameters["x"].default == 1
     assert wrapper(x=2) == ("s", 2, "a", {})
+
+
+def test_the_resolver_takes_exactly_the_task_parameters_with_the_same_defaults():
+    """`tasks.alignment_faking` declares the parameters (Inspect reads its signature) and `run_config.resolve_run`
+    restates them keyword-only to stay typed: a parameter added, renamed or re-defaulted in one and not the
+    other fails here, not in a run."""
+    from af_inspect.run_config import resolve_run
+    from af_inspect.tasks import alignment_faking
+
+    def declared(fn) -> dict[str, object]:
+        return {
+            n: p.default
+            for n, p in inspect.signature(fn).parameters.items()
+            if p.kind != p.VAR_KEYWORD and n not in ("setting", "protocol")
+        }
+
+    task, resolver = declared(alignment_faking), declared(resolve_run)
+    assert list(task) == list(resolver)
+    assert task == resolver
