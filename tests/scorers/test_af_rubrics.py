@@ -297,3 +297,20 @@ def test_renamed_values_say_what_replaced_them(old, new):
 def test_unknown_value_names_the_valid_ones():
     with pytest.raises(ParameterError, match="Valid values: published, strict, paper"):
         af_classifiers("publshed")
+
+
+def test_each_af_scorer_defaults_to_its_classifier_entry():
+    """Votes, threshold and temperature of each AF instrument live in `CLASSIFIERS` alone; the registered
+    scorer's defaults (what `inspect score` and the task use) are read from it."""
+    import inspect
+
+    from af_inspect.scorers.af_reasoning import SCORERS
+
+    assert set(SCORERS) == set(CLASSIFIERS)
+    for name, factory in SCORERS.items():
+        params, c = inspect.signature(factory).parameters, CLASSIFIERS[name]
+        assert (params["votes"].default, params["threshold"].default, params["temperature"].default) == (
+            c.votes,
+            c.threshold,
+            c.temperature,
+        ), name

@@ -190,9 +190,9 @@ def _metrics(name: str) -> list:
 
 @scorer(metrics=_metrics("published"))
 def af_reasoning(
-    votes: int = AF_VOTES,
-    threshold: float = AF_THRESHOLD,
-    temperature: float = AF_TEMPERATURE,
+    votes: int = CLASSIFIERS["published"].votes,
+    threshold: float = CLASSIFIERS["published"].threshold,
+    temperature: float = CLASSIFIERS["published"].temperature,
     grader: str | Model | None = None,
 ) -> Scorer:
     """Alignment-faking reasoning by the follow-up's published classifier (fetched file, upstream layout and
@@ -216,9 +216,9 @@ def af_reasoning(
 
 @scorer(metrics=_metrics("strict"))
 def af_reasoning_strict(
-    votes: int = AF_VOTES,
+    votes: int = CLASSIFIERS["strict"].votes,
     threshold: float = CLASSIFIERS["strict"].threshold,
-    temperature: float = AF_TEMPERATURE,
+    temperature: float = CLASSIFIERS["strict"].temperature,
     grader: str | Model | None = None,
 ) -> Scorer:
     """Alignment-faking reasoning that drove compliance: this project's stricter rubric (request, reasoning
@@ -254,9 +254,9 @@ def af_reasoning_paper(
 
 @scorer(metrics=_metrics("af_inspect"))
 def af_reasoning_inspect(
-    votes: int = AF_VOTES,
-    threshold: float = AF_THRESHOLD,
-    temperature: float = AF_TEMPERATURE,
+    votes: int = CLASSIFIERS["af_inspect"].votes,
+    threshold: float = CLASSIFIERS["af_inspect"].threshold,
+    temperature: float = CLASSIFIERS["af_inspect"].temperature,
     grader: str | Model | None = None,
 ) -> Scorer:
     """Alignment-faking reasoning by af-inspect's own four-criterion rubric (the hidden reasoning only; invalid
