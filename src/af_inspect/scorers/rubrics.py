@@ -295,6 +295,8 @@ def _read_rubric_file(path: Path) -> Rubric:
     return rubric
 
 
-def all_rubrics() -> list[Rubric]:
-    """Every shipped YAML rubric."""
-    return [_read_rubric_file(p) for p in sorted(rubric_dir().glob("*.yaml"))]
+@cache
+def all_rubrics() -> tuple[Rubric, ...]:
+    """Every shipped YAML rubric, read once per process (package data; the offline judge looks a prompt up in
+    them at every call, and parsing nine YAML files per call made it most of an organism run's time)."""
+    return tuple(_read_rubric_file(p) for p in sorted(rubric_dir().glob("*.yaml")))
