@@ -63,7 +63,7 @@ def cell_summary(f: CellFigures) -> dict[str, Any]:
         "user_turn_sha256": (f.protocol.get("user_turn") or {}).get("sha256"),
         "grader": f.grader,
         "log": f.log,
-        "anti_lab": f.anti_lab(),
+        names.ANTI_LAB: f.anti_lab(),
     }
 
 
@@ -113,7 +113,7 @@ def headline(
         "judge_recall": recall,
         "sensitivity_required": sensitivity,
         "gap_control": {"value": control, "queries": pairs, "no_premise_gap": negative.gap()},
-        "eval_awareness": {
+        names.EVAL_AWARENESS: {
             t: cell.get(names.rate(names.EVAL_AWARENESS, t))
             for t in (names.TRAINING_TIER, names.UNMONITORED_TIER)
         },
@@ -166,7 +166,7 @@ def setting_verdict(
     caveats = [
         c
         for c in (
-            caveat_awareness(primary["eval_awareness"]),
+            caveat_awareness(primary[names.EVAL_AWARENESS]),
             caveat_room(primary[COMPLIANCE_FREE], primary[COMPLIANCE_PAID]),
             caveat_recall(primary.get("judge_recall"), primary["control_sensitivity"]),
             caveat_disagree(verdict, pub_verdict, published["cell"] if published else None),

@@ -52,7 +52,7 @@ class CellFigures:
     metrics: dict[str, float]
     gap_prefix: str
     """The cell's headline compliance measure (`compliance` or `judge_compliance`): `<prefix>_gap`."""
-    af_prefix: str | None = "af"
+    af_prefix: str | None = names.AF
     """Metric prefix of the AF classifier the cell ran (`af`, `af_strict`, ...); None: it ran none."""
     unscored: dict[str, int] = field(default_factory=dict)
     protocol: dict[str, Any] = field(default_factory=dict)
