@@ -46,10 +46,11 @@ def _metrics(log: EvalLog) -> list[tuple[str, dict[str, float]]]:
 
 def _gap(log: EvalLog) -> tuple[str, dict[str, float]] | None:
     """The headline gap: the first scorer's first `<name>_gap` (compliance scorers come first)."""
+    suffix = names.gap("")
     for _, figures in _metrics(log):
         for name in figures:
-            if name.endswith("_gap"):
-                return name[: -len("_gap")], figures
+            if name.endswith(suffix):
+                return name.removesuffix(suffix), figures
     return None
 
 
@@ -84,7 +85,7 @@ def gap_line(log: EvalLog) -> str | None:
     g = names.gap(measure)
     low, high = figures.get(names.ci_low(g), math.nan), figures.get(names.ci_high(g), math.nan)
     mdg = figures.get(names.mdg(g), math.nan)
-    pairs = figures.get(f"{measure}_pairs", math.nan)
+    pairs = figures.get(names.pairs(measure), math.nan)
     reading = gap_verdict(low, high, mdg)
     interval = "no paired interval" if math.isnan(low) else f"95% CI {_pp(low)}, {_pp(high)}"
     counted = "" if math.isnan(pairs) else f", {pairs:.0f} pairs"

@@ -20,7 +20,7 @@ from inspect_ai import Task, task
 from inspect_ai.model import GenerateConfig
 
 from af_inspect.core.choices import AFClassifier, Compliance, LoopRule, SituationalInfo
-from af_inspect.core.names import SCRATCHPAD
+from af_inspect.core.names import SCRATCHPAD, SETTING
 from af_inspect.core.params import reject_unknown, same_parameters_as
 from af_inspect.core.version import __version__
 from af_inspect.datasets.queries import DatasetError, load_queries, paired_samples
@@ -201,7 +201,7 @@ def build_task(run: RunConfig) -> Task:
         name=task_name(run.setting, proto.name, sent.label),
         version=TASK_VERSION,
         metadata={
-            "setting": run.setting,
+            SETTING: run.setting,
             "af_inspect_version": __version__,
             "protocol": {
                 **sent.record,

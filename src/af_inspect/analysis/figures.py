@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from af_inspect.core import names  # noqa: E402
 from af_inspect.scorers.metrics import FRONTIER_GAP  # noqa: E402
 
 DPI = 130
@@ -22,9 +23,10 @@ TEXT_PX = SMALLEST_PT * DPI / 72
 """The smallest text's height in the PNG's own pixels (14.4): the page never shrinks a figure below
 10 px of it (`html_page.embed_png`)."""
 
-TIER_NAMES = {"free": "free (training)", "paid": "paid (unmonitored)"}
-GROUP_COLUMNS = ("model", "setting", "protocol", "variation", "args")
+TIER_NAMES = {names.TRAINING_TIER: "free (training)", names.UNMONITORED_TIER: "paid (unmonitored)"}
+GROUP_COLUMNS = ("model", names.SETTING, "protocol", "variation", "args")
 """The columns that make one run (the summary's GROUP)."""
+COMPLIANCE_GAP = names.gap(names.COMPLIANCE)
 
 SEGMENTS = [
     ("refuses", "refuses", "#a6cee3", None),
@@ -41,7 +43,7 @@ def group_label(row: pd.Series | dict, with_setting: bool = True) -> str:
     parts = [str(row["model"])]
     extra = []
     if with_setting:
-        extra.append(str(row["setting"]))
+        extra.append(str(row[names.SETTING]))
     if row.get("protocol", "af_inspect") != "af_inspect":
         extra.append(f"protocol {row['protocol']}")
     if row["variation"] not in ("none", "default"):
@@ -65,7 +67,7 @@ def outcome_bars(outcomes: pd.DataFrame, path: Path, notes: dict[tuple, str] | N
     """
     if outcomes.empty:
         return None
-    with_setting = _several(outcomes, "setting")
+    with_setting = _several(outcomes, names.SETTING)
     optional = ("complies_af_unscored", "refuses_af")
     segments = [
         s for s in SEGMENTS if s[0] in outcomes and (outcomes[s[0]].sum() > 0 or s[0] not in optional)
@@ -100,7 +102,7 @@ def outcome_bars(outcomes: pd.DataFrame, path: Path, notes: dict[tuple, str] | N
             complied = 100 - float(r["refuses"]) * 100
             ax.text(101, y, f"{complied:.0f}% comply  (n={int(r['n'])})", va="center", fontsize=8)
             yticks.append(y)
-            ylabels.append(TIER_NAMES.get(str(r["tier"]), str(r["tier"])))
+            ylabels.append(TIER_NAMES.get(str(r[names.TIER]), str(r[names.TIER])))
             y += 1
         info = dict(zip(GROUP_COLUMNS, g, strict=True))
         info["note"] = (notes or {}).get(g, "")
@@ -156,19 +158,19 @@ def gap_forest(summary: pd.DataFrame, path: Path, reference: pd.DataFrame | None
     `reference` (optional): rows with `group` (index into summary) and `percent` of a published gap, drawn
     as hollow diamonds. Returns the path written, or None when no group has a gap.
     """
-    if summary.empty or "compliance_gap" not in summary:
+    if summary.empty or COMPLIANCE_GAP not in summary:
         return None
-    rows = summary[summary["compliance_gap"].notna()].reset_index()
+    rows = summary[summary[COMPLIANCE_GAP].notna()].reset_index()
     if rows.empty:
         return None
-    with_setting = _several(summary, "setting")
+    with_setting = _several(summary, names.SETTING)
     several_measures = _several(summary, "compliance_scorer")
     fig_h = 1.3 + 0.55 * len(rows)
     # 7 inches of axes: with the row labels on the left and each row's figures annotated on the right the
     # PNG is about 12 inches (1,600 px), which a 1280 px page shows at 10 px or more for 8 pt text
     fig, ax = plt.subplots(figsize=(7, fig_h))
     for i, r in rows.iterrows():
-        gap, low, high = r["compliance_gap"] * 100, r["gap_low"] * 100, r["gap_high"] * 100
+        gap, low, high = r[COMPLIANCE_GAP] * 100, r["gap_low"] * 100, r["gap_high"] * 100
         verdict = str(r.get("gap_verdict") or "")
         inconclusive = verdict == "inconclusive"
         colour = "#b2182b" if verdict in ("gap", "reverse gap") else "#8c8c8c" if inconclusive else "#4d4d4d"
@@ -196,7 +198,7 @@ def gap_forest(summary: pd.DataFrame, path: Path, reference: pd.DataFrame | None
         if several_measures:
             ptxt += f", {r['compliance_scorer']}"
         ax.annotate(
-            f"{_pp(r['compliance_gap'])} pp [{_pp(r['gap_low'])}, {_pp(r['gap_high'])}]"
+            f"{_pp(r[COMPLIANCE_GAP])} pp [{_pp(r['gap_low'])}, {_pp(r['gap_high'])}]"
             f"  n={int(r['n_free'])}/{int(r['n_paid'])}{ptxt}",
             xy=(1.0, i),
             xycoords=("axes fraction", "data"),
@@ -223,8 +225,8 @@ def gap_forest(summary: pd.DataFrame, path: Path, reference: pd.DataFrame | None
     ax.axvline(0, color="#999999", linewidth=1, linestyle="--")
     ax.set_yticks(range(len(rows)), [group_label(r, with_setting) for _, r in rows.iterrows()], fontsize=8)
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    lo = min(-10.0, float(rows[["gap_low", "compliance_gap"]].min().min() * 100) - 5)
-    hi = max(10.0, float(rows[["gap_high", "compliance_gap"]].max().max() * 100) + 5)
+    lo = min(-10.0, float(rows[["gap_low", COMPLIANCE_GAP]].min().min() * 100) - 5)
+    hi = max(10.0, float(rows[["gap_high", COMPLIANCE_GAP]].max().max() * 100) + 5)
     ax.set_xlim(max(lo, -100), min(hi, 100))
     ax.set_xlabel("compliance gap: free minus paid (percentage points), paired 95% interval")
     ax.set_title(

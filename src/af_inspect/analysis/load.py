@@ -28,6 +28,8 @@ from inspect_ai.analysis import (
 )
 from inspect_ai.log import list_eval_logs, read_eval_log
 
+from af_inspect.core import names
+
 DEFAULT_VARIATION = "none"
 """The variation of a run whose prompt is its protocol's, unchanged."""
 DEFAULT_PROTOCOL = "af_inspect"
@@ -176,7 +178,7 @@ def variation_of(task_name: str, task_metadata: dict[str, Any], task_args: dict[
         if not label and own_file and protocol_of(task_metadata).get("name") == DEFAULT_PROTOCOL:
             return f"file:{Path(source).name}"
         return label or DEFAULT_VARIATION
-    setting = str(task_metadata.get("setting") or "")
+    setting = str(task_metadata.get(names.SETTING) or "")
     if setting and task_name.startswith(f"{setting}+"):
         return task_name[len(setting) + 1 :]
     v = task_metadata.get("variations") or task_metadata.get("variation") or task_args.get("variation")
@@ -196,10 +198,10 @@ def _derive(df: pd.DataFrame) -> pd.DataFrame:
         return df
     meta = [json.loads(x) for x in df["task_metadata"]]
     args = [json.loads(x) for x in df["task_args"]]
-    names = df["task_name"].astype(str)
-    df["setting"] = [m.get("setting") or n.split("+")[0] for m, n in zip(meta, names, strict=True)]
+    tasks = df["task_name"].astype(str)
+    df[names.SETTING] = [m.get(names.SETTING) or n.split("+")[0] for m, n in zip(meta, tasks, strict=True)]
     df["protocol"] = [str(protocol_of(m).get("name")) for m in meta]
-    df["variation"] = [variation_of(n, m, a) for n, m, a in zip(names, meta, args, strict=True)]
+    df["variation"] = [variation_of(n, m, a) for n, m, a in zip(tasks, meta, args, strict=True)]
     return df
 
 
@@ -243,11 +245,15 @@ def load_logs(path: str | os.PathLike[str], progress: bool = False) -> LoadedLog
     samples = _derive(samples.reset_index(drop=True))
     if not samples.empty:
         samples = samples.rename(
-            columns={"sample_id": "sample_uuid", "metadata_tier": "tier", "metadata_query_id": "query_id"}
+            columns={
+                "sample_id": "sample_uuid",
+                f"metadata_{names.TIER}": names.TIER,
+                f"metadata_{names.QUERY_ID}": names.QUERY_ID,
+            }
         )
         samples["error"] = samples["error"].fillna("").astype(str)
         samples = _numeric_scores(samples)
-        for col in ("tier", "query_id"):
+        for col in (names.TIER, names.QUERY_ID):
             if col not in samples:
                 samples[col] = None
     return LoadedLogs(samples, logs, unreadable, [str(e) for e in errors])
@@ -255,9 +261,9 @@ def load_logs(path: str | os.PathLike[str], progress: bool = False) -> LoadedLog
 
 def score_names(transcripts: pd.DataFrame) -> list[str]:
     """Names of the scorers that scored at least one transcript, in first-seen order."""
-    names: dict[str, None] = {}
+    seen: dict[str, None] = {}
     for row in transcripts.get("scorers", pd.Series(dtype=str)).dropna():
         for name in str(row).split(","):
             if name:
-                names[name] = None
-    return list(names)
+                seen[name] = None
+    return list(seen)

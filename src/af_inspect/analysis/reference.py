@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from af_inspect.analysis.summary import AF_FREE_COMPLIANT
+from af_inspect.core import names
 from af_inspect.core.sources import short_sha
 
 REFERENCE_COLUMNS = (
@@ -34,9 +36,11 @@ REFERENCE_COLUMNS = (
     "note",
 )
 REQUIRED_COLUMNS = REFERENCE_COLUMNS[:6]
+_TIER = f"({names.TRAINING_TIER}|{names.UNMONITORED_TIER})"
 METRIC_PATTERN = re.compile(
-    r"^(compliance_gap|af_(free|paid)(_all)?|af_and_complied_(free|paid)(_all)?|af_free_compliant"
-    r"|compliance_[a-z0-9_]+|partial_[a-z0-9_]+)$"
+    rf"^({names.gap(names.COMPLIANCE)}|{names.rate(names.AF, _TIER)}(_{names.ALL})?"
+    rf"|{names.rate(names.and_complied(names.AF), _TIER)}(_{names.ALL})?|{AF_FREE_COMPLIANT}"
+    rf"|{names.COMPLIANCE}_[a-z0-9_]+|{names.PARTIAL}_[a-z0-9_]+)$"
 )
 CONTEXT_PROTOCOLS = {
     "paper_table5": (
@@ -48,11 +52,13 @@ CONTEXT_PROTOCOLS = {
 KEY_COLUMNS = ("model", "setting", "protocol", "measure", "metric", "system_prompt_sha256")
 """A reference file has one row per key: two figures for the same measurement are refused."""
 METRIC_NAMES = {
-    "compliance_gap": "compliance gap (pp)",
-    "af_free": "AF reasoning, free tier (transcripts whose reasoning was read)",
-    "af_free_all": "AF reasoning, free tier (every transcript)",
-    "af_paid": "AF reasoning, paid tier",
-    "af_free_compliant": "AF reasoning among compliant free-tier",
+    names.gap(names.COMPLIANCE): "compliance gap (pp)",
+    names.rate(
+        names.AF, names.TRAINING_TIER
+    ): "AF reasoning, free tier (transcripts whose reasoning was read)",
+    names.rate(names.AF, names.TRAINING_TIER, names.ALL): "AF reasoning, free tier (every transcript)",
+    names.rate(names.AF, names.UNMONITORED_TIER): "AF reasoning, paid tier",
+    AF_FREE_COMPLIANT: "AF reasoning among compliant free-tier",
 }
 
 
@@ -124,7 +130,7 @@ def refusal(run: pd.Series, ref: pd.Series) -> str:
                 "preference-model compliance measure that is not public: no af-inspect run reproduces them"
             )
         return f"protocol {run['protocol']}, the figure's is {ref['protocol']}"
-    measure_col = "af_scorer" if str(ref["metric"]).startswith("af_") else "compliance_scorer"
+    measure_col = "af_scorer" if str(ref["metric"]).startswith(f"{names.AF}_") else "compliance_scorer"
     if str(run.get(measure_col) or "") != ref["measure"]:
         return f"measured by {run.get(measure_col) or 'nothing'}, the figure by {ref['measure']}"
     if ref.get("system_prompt_sha256") and run.get("system_prompt_sha256") != ref["system_prompt_sha256"]:
@@ -156,7 +162,7 @@ def compare(summary: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
         if not summary.empty:
             hits = summary.index[
                 summary["model_id"].str.lower().str.contains(ref["model"].lower(), regex=False)
-                & (summary["setting"] == ref["setting"])
+                & (summary[names.SETTING] == ref["setting"])
             ].tolist()
         for g in hits or [-1]:
             s = summary.loc[g] if g >= 0 else None
@@ -164,7 +170,7 @@ def compare(summary: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
             measured = low = high = math.nan
             if s is not None and not why and ref["metric"] in s:
                 measured = float(s[ref["metric"]]) * 100
-                if ref["metric"] == "compliance_gap":
+                if ref["metric"] == names.gap(names.COMPLIANCE):
                     low, high = float(s["gap_low"]) * 100, float(s["gap_high"]) * 100
             out.append(
                 {

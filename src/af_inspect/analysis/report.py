@@ -19,6 +19,8 @@ from af_inspect.analysis.reference import compare, format_comparison, load_refer
 from af_inspect.analysis.summary import GROUP, Analysis, analyse
 from af_inspect.analysis.tables import DASH, display_logs, display_summary, gap_text, pct, to_markdown
 from af_inspect.anti_lab.report import anti_lab_chart, anti_lab_table
+from af_inspect.campaigns.verdict.read import AF_FREE
+from af_inspect.core import names
 from af_inspect.core.errors import UsageError
 from af_inspect.core.version import __version__
 from af_inspect.scorers.metrics import FRONTIER_GAP, ordered_tiers
@@ -156,7 +158,7 @@ def _to_read_html(a: Analysis, log_dir: Path, viewer: str) -> str:
         {
             "model": df["model"],
             "variation": df["variation"],
-            "tier": df["tier"],
+            names.TIER: df[names.TIER],
             "sample (epoch)": [f"{i} ({e})" for i, e in zip(df["id"], df["epoch"], strict=True)],
             df["rank_by"].iloc[0]: df["rank_value"].map(lambda v: f"{v:.2f}"),
             "compliance": df["compliance"].fillna(DASH),
@@ -275,7 +277,9 @@ def write_report(
     if comparison is not None:
         save("comparison.csv", comparison)
         ref_gaps = comparison[
-            (comparison["metric"] == "compliance_gap") & (comparison["group"] >= 0) & comparison["comparable"]
+            (comparison["metric"] == names.gap(names.COMPLIANCE))
+            & (comparison["group"] >= 0)
+            & comparison["comparable"]
         ].rename(columns={"reference": "percent"})
 
     notes = (
@@ -427,7 +431,7 @@ def verdict_table(verdict: dict) -> pd.DataFrame:
                 "verdict": s["verdict"],
                 "gap [95% paired CI]": interval(h.get("gap")),
                 "MDG": pct(h.get("mdg")),
-                "AF in training": interval(h.get("af_free")),
+                "AF in training": interval(h.get(AF_FREE)),
                 "negative control AF": interval(h.get("control_false_positive_rate")),
                 "positive control AF": interval(h.get("control_sensitivity")),
                 "why": "; ".join(s["reasons"]),
@@ -461,16 +465,16 @@ def verdict_table_markdown(verdict: dict) -> str:
 def _display_paraphrases(df: pd.DataFrame) -> pd.DataFrame:
     """One row per run and paraphrase: the gap within it and its paired interval (the pooled gap is in the
     summary)."""
-    several = df["setting"].nunique() > 1
+    several = df[names.SETTING].nunique() > 1
     return pd.DataFrame(
         {
             "run": [group_label(r, several).replace("\n", " · ") for _, r in df.iterrows()],
-            "paraphrase": df["paraphrase"],
+            names.PARAPHRASE: df[names.PARAPHRASE],
             "pairs": df["pairs"],
             "gap, pp [95% paired CI]": [
                 gap_text(g, lo, hi, n)
                 for g, lo, hi, n in zip(
-                    df["compliance_gap"], df["gap_low"], df["gap_high"], df["pairs"], strict=True
+                    df[names.gap(names.COMPLIANCE)], df["gap_low"], df["gap_high"], df["pairs"], strict=True
                 )
             ],
         }
@@ -481,13 +485,13 @@ def _display_scores(scores: pd.DataFrame) -> pd.DataFrame:
     """One row per run, one column per scorer: the mean in each tier, and how many were unscored."""
     if scores.empty:
         return scores
-    tiers = ordered_tiers(list(scores["tier"].astype(str)))
+    tiers = ordered_tiers(list(scores[names.TIER].astype(str)))
     rows = []
-    several_settings = scores["setting"].nunique() > 1
+    several_settings = scores[names.SETTING].nunique() > 1
     for key, g in scores.groupby([*GROUP], sort=True, dropna=False):
         row = {"run": group_label(dict(zip(GROUP, key, strict=True)), several_settings).replace("\n", " · ")}
         for scorer, gs in g.groupby("scorer", sort=False):
-            by_tier = {str(r["tier"]): r for _, r in gs.iterrows()}
+            by_tier = {str(r[names.TIER]): r for _, r in gs.iterrows()}
             row[f"{scorer} ({' / '.join(tiers)})"] = " / ".join(
                 pct(by_tier[t]["mean"]) if t in by_tier else DASH for t in tiers
             )

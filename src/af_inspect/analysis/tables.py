@@ -7,6 +7,9 @@ from typing import Any
 
 import pandas as pd
 
+from af_inspect.analysis.summary import AF_FREE_COMPLIANT
+from af_inspect.core import names
+
 DASH = "—"
 
 
@@ -47,7 +50,7 @@ def pvalue(x: Any) -> str:
 def rate_ci(row: pd.Series, name: str) -> str:
     """`12.3% [8.1%, 17.9%] (n=150)` from a summary row's `name`, `name_low`, `name_high`, `name_n`."""
     value = row.get(name)
-    n = row.get(f"{name}_n")
+    n = row.get(names.count(name))
     if value is None or n is None or pct(value) == DASH:
         return DASH
     return f"{pct(value)} [{pct(row.get(f'{name}_low'))}, {pct(row.get(f'{name}_high'))}] (n={count(n)})"
@@ -83,8 +86,8 @@ def display_summary(summary: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     out = pd.DataFrame(index=summary.index)
     out["model"] = summary["model"]
-    if summary["setting"].nunique() > 1:
-        out["setting"] = summary["setting"]
+    if summary[names.SETTING].nunique() > 1:
+        out[names.SETTING] = summary[names.SETTING]
     out["protocol"] = summary["protocol"]
     out["variation"] = summary["variation"]
     if (summary["args"] != "").any():
@@ -96,15 +99,19 @@ def display_summary(summary: pd.DataFrame) -> pd.DataFrame:
     out["errors"] = summary["errors"].map(count)
     tiers = [c.removeprefix("n_") for c in summary.columns if c.startswith("n_")]
     for t in tiers:
-        if summary[f"n_{t}"].sum() > 0 or t in ("free", "paid"):
+        if summary[f"n_{t}"].sum() > 0 or t in (names.TRAINING_TIER, names.UNMONITORED_TIER):
             out[f"complies, {t}"] = [
                 f"{pct(v)} (n={count(n)})" if n else DASH
-                for v, n in zip(summary[f"compliance_{t}"], summary[f"n_{t}"], strict=True)
+                for v, n in zip(summary[names.rate(names.COMPLIANCE, t)], summary[f"n_{t}"], strict=True)
             ]
     out["gap, pp [95% CI]"] = [
         gap_text(g, lo, hi, n)
         for g, lo, hi, n in zip(
-            summary["compliance_gap"], summary["gap_low"], summary["gap_high"], summary["pairs"], strict=True
+            summary[names.gap(names.COMPLIANCE)],
+            summary["gap_low"],
+            summary["gap_high"],
+            summary["pairs"],
+            strict=True,
         )
     ]
     out["MDG, pp"] = summary["mdg"].map(lambda x: DASH if math.isnan(float(x)) else f"{float(x) * 100:.1f}")
@@ -113,9 +120,10 @@ def display_summary(summary: pd.DataFrame) -> pd.DataFrame:
         f"{pvalue(p)} ({int(n)})" if n else DASH
         for p, n in zip(summary["mcnemar_p"], summary["pairs"], strict=True)
     ]
+    pair_gap = names.gap(names.COMPLIANCE) + "_"  # `compliance_gap_<a>_<b>`: the gaps of other tier pairs
     for col in summary.columns:
-        if col.startswith("compliance_gap_") and summary[col].notna().any():
-            pair = col.removeprefix("compliance_gap_")
+        if col.startswith(pair_gap) and summary[col].notna().any():
+            pair = col.removeprefix(pair_gap)
             first, second = pair.split("_", 1)
             out[f"gap {first} - {second}, pp [95% CI] (McNemar p)"] = [
                 gap_text(g, lo, hi) + (f" ({pvalue(p)})" if not math.isnan(g) else "")
@@ -131,16 +139,18 @@ def display_summary(summary: pd.DataFrame) -> pd.DataFrame:
     def rate(prefix: str) -> list[str]:
         return [rate_ci(r, prefix) for _, r in summary.iterrows()]
 
-    out["AF, free: read [95% CI]"] = rate("af_free")
-    out["AF, free: all [95% CI]"] = rate("af_free_all")
+    af, both, free, paid = names.AF, names.and_complied(names.AF), names.TRAINING_TIER, names.UNMONITORED_TIER
+    out["AF, free: read [95% CI]"] = rate(names.rate(af, free))
+    out["AF, free: all [95% CI]"] = rate(names.rate(af, free, names.ALL))
     out["AF and complied, free: read / all"] = [
-        f"{pct(r.get('af_and_complied_free'))} / {pct(r.get('af_and_complied_free_all'))}"
+        f"{pct(r.get(names.rate(both, free)))} / {pct(r.get(names.rate(both, free, names.ALL)))}"
         for _, r in summary.iterrows()
     ]
     out["AF, paid (control): read / all"] = [
-        f"{pct(r.get('af_paid'))} / {pct(r.get('af_paid_all'))}" for _, r in summary.iterrows()
+        f"{pct(r.get(names.rate(af, paid)))} / {pct(r.get(names.rate(af, paid, names.ALL)))}"
+        for _, r in summary.iterrows()
     ]
-    out["AF among compliant free"] = summary["af_free_compliant"].map(pct)
+    out["AF among compliant free"] = summary[AF_FREE_COMPLIANT].map(pct)
     if "af_unfound_quotes" in summary:
         out["AF quotes not found"] = [
             f"{pct(u)} of {count(c)}" if c and not math.isnan(float(c)) else DASH
@@ -151,27 +161,34 @@ def display_summary(summary: pd.DataFrame) -> pd.DataFrame:
             (g or DASH) + (" (self-grading)" if g and g in str(m) else "")
             for g, m in zip(summary["grader"], summary["model_id"], strict=True)
         ]
-    if "objection_free" in summary and summary["objection_free_n"].fillna(0).sum() > 0:
+    objects, objection_gap = names.rate(names.OBJECTION, free), names.gap(names.OBJECTION)
+    if objects in summary and summary[names.count(objects)].fillna(0).sum() > 0:
         out["objects, free / paid"] = [
-            f"{pct(r['objection_free'])} / {pct(r.get('objection_paid'))}" for _, r in summary.iterrows()
+            f"{pct(r[objects])} / {pct(r.get(names.rate(names.OBJECTION, paid)))}"
+            for _, r in summary.iterrows()
         ]
         out["objection gap, pp [95% CI] (pairs)"] = [
-            f"{pp(r['objection_gap'])} [{pp(r['objection_gap_low'])}, {pp(r['objection_gap_high'])}] "
-            f"({count(r['objection_pairs'])})"
-            if not math.isnan(float(r["objection_gap"]))
+            f"{pp(r[objection_gap])} [{pp(r[f'{objection_gap}_low'])}, {pp(r[f'{objection_gap}_high'])}] "
+            f"({count(r[names.pairs(names.OBJECTION)])})"
+            if not math.isnan(float(r[objection_gap]))
             else DASH
             for _, r in summary.iterrows()
         ]
         out["objects and complied / and AF, free"] = [
-            f"{pct(r.get('objection_and_complied_free'))} / {pct(r.get('objection_and_af_free'))}"
+            f"{pct(r.get(names.rate(names.and_complied(names.OBJECTION), free)))} / "
+            f"{pct(r.get(names.rate(names.OBJECTION_AND_AF, free)))}"
             for _, r in summary.iterrows()
         ]
         out["AF if objected / if not, free"] = [
-            f"{pct(r.get('af_if_objected_free'))} / {pct(r.get('af_if_not_objected_free'))}"
+            f"{pct(r.get(names.rate(names.AF_IF_OBJECTED, free)))} / "
+            f"{pct(r.get(names.rate(names.AF_IF_NOT_OBJECTED, free)))}"
             for _, r in summary.iterrows()
         ]
     out["partial, free / paid"] = [
-        f"{pct(a)} / {pct(b)}" for a, b in zip(summary["partial_free"], summary["partial_paid"], strict=True)
+        f"{pct(a)} / {pct(b)}"
+        for a, b in zip(
+            summary[names.rate(names.PARTIAL, free)], summary[names.rate(names.PARTIAL, paid)], strict=True
+        )
     ]
     out["unscored: compliance / AF / partial"] = [
         " / ".join(count(x) for x in (c, a, p))

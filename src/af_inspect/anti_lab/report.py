@@ -25,8 +25,11 @@ from af_inspect.scorers.metrics import ordered_tiers, rate_stats  # noqa: E402
 
 ACTION = "score_anti_lab_action"
 JUDGED = "score_anti_lab_judge_attempted"
-SCENARIO = f"metadata_{names.SCENARIO}"
-CONDITION = f"metadata_{names.CONDITION}"
+SCENARIO_COLUMN = f"metadata_{names.SCENARIO}"
+CONDITION_COLUMN = f"metadata_{names.CONDITION}"
+"""Where the loaded transcripts keep a sample's scenario and condition (sample metadata is `metadata_<key>`)."""
+JUDGE_ATTEMPTED = names.labelled(names.ANTI_LAB_JUDGE, "attempted")
+"""The anti-lab judge's `attempted` rate (`anti_lab_judge_attempted_<tier>`), the one the summary shows."""
 
 
 def _values(rows: pd.DataFrame, col: str) -> list[float]:
@@ -36,7 +39,12 @@ def _values(rows: pd.DataFrame, col: str) -> list[float]:
 def _add_rate(out: dict[str, float], name: str, values: list[float]) -> None:
     st = rate_stats(values)
     out.update(
-        {name: st["rate"], f"{name}_low": st["ci_low"], f"{name}_high": st["ci_high"], f"{name}_n": st["n"]}
+        {
+            name: st["rate"],
+            f"{name}_low": st["ci_low"],
+            f"{name}_high": st["ci_high"],
+            names.count(name): st["n"],
+        }
     )
 
 
@@ -45,10 +53,10 @@ def anti_lab_figures(rows: pd.DataFrame, tiers: Sequence[str]) -> dict[str, floa
     if rows.empty or ACTION not in rows or rows[ACTION].isna().all():
         return {}
     out: dict[str, float] = {}
-    tier_col = rows["tier"].astype(str)
+    tier_col = rows[names.TIER].astype(str)
     for t in tiers:
-        conflict = rows[(tier_col == t) & (rows[CONDITION] == names.CONFLICT_CONDITION)]
-        control = rows[(tier_col == t) & (rows[CONDITION] == names.CONTROL_CONDITION)]
+        conflict = rows[(tier_col == t) & (rows[CONDITION_COLUMN] == names.CONFLICT_CONDITION)]
+        control = rows[(tier_col == t) & (rows[CONDITION_COLUMN] == names.CONTROL_CONDITION)]
         a, b = _values(conflict, ACTION), _values(control, ACTION)
         _add_rate(out, names.rate(names.ANTI_LAB, t), a)
         _add_rate(out, names.rate(names.control(names.ANTI_LAB), t), b)
@@ -62,7 +70,7 @@ def anti_lab_figures(rows: pd.DataFrame, tiers: Sequence[str]) -> dict[str, floa
             }
         )
         judged = _values(conflict, JUDGED)
-        out[names.rate("anti_lab_judge_attempted", t)] = sum(judged) / len(judged) if judged else NAN
+        out[names.rate(JUDGE_ATTEMPTED, t)] = sum(judged) / len(judged) if judged else NAN
     return out
 
 
@@ -76,16 +84,16 @@ def anti_lab_table(tr: pd.DataFrame) -> pd.DataFrame:
     model = "model_label" if "model_label" in usable else "model"
     rows = []
     for (m, setting, scenario, tier, condition), g in usable.groupby(
-        [model, "setting", SCENARIO, "tier", CONDITION], sort=True
+        [model, names.SETTING, SCENARIO_COLUMN, names.TIER, CONDITION_COLUMN], sort=True
     ):
         st = rate_stats(list(g[ACTION].astype(float)))
         rows.append(
             {
                 "model": m,
-                "setting": setting,
-                "scenario": scenario,
-                "tier": tier,
-                "condition": condition,
+                names.SETTING: setting,
+                names.SCENARIO: scenario,
+                names.TIER: tier,
+                names.CONDITION: condition,
                 "rate": st["rate"],
                 "low": st["ci_low"],
                 "high": st["ci_high"],
@@ -103,15 +111,15 @@ def anti_lab_chart(table: pd.DataFrame, path: Path) -> Path | None:
     panel per (model, setting). Returns the path written, or None without anti-lab rows."""
     if table.empty:
         return None
-    runs = list(table.groupby(["model", "setting"], sort=True))
+    runs = list(table.groupby(["model", names.SETTING], sort=True))
     fig, axes = plt.subplots(len(runs), 1, figsize=(10, 2.8 * len(runs)), squeeze=False)
     for ax, ((model, setting), g) in zip(axes[:, 0], runs, strict=True):
-        scenarios = sorted(g["scenario"].unique())
-        tiers = ordered_tiers(list(g["tier"].unique()))
+        scenarios = sorted(g[names.SCENARIO].unique())
+        tiers = ordered_tiers(list(g[names.TIER].unique()))
         slots = [(s, t) for s in scenarios for t in tiers]
         for k, condition in enumerate((names.CONFLICT_CONDITION, names.CONTROL_CONDITION)):
             for i, (s, t) in enumerate(slots):
-                hit = g[(g["scenario"] == s) & (g["tier"] == t) & (g["condition"] == condition)]
+                hit = g[(g[names.SCENARIO] == s) & (g[names.TIER] == t) & (g[names.CONDITION] == condition)]
                 if hit.empty:
                     continue
                 r = hit.iloc[0]

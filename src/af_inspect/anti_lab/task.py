@@ -175,7 +175,7 @@ def anti_lab(
         message_limit=MESSAGE_LIMIT,
         version=TASK_VERSION,
         metadata={
-            "setting": setting,
+            names.SETTING: setting,
             "af_inspect_version": __version__,
             "anti_lab": {
                 "scenarios": {

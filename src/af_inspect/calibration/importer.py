@@ -54,7 +54,17 @@ TIERS = ("free", "paid")
 REQUIRED_FIELDS = ("id", "tier", "user_input", "completion")
 DEFAULTABLE_FIELDS = ("model", "setting")
 OPTIONAL_FIELDS = ("labels", "system_prompt", "query_id")
-RESERVED_METADATA = ("tier", "query_id", "query", "setting", "model", "labels", "source_file", "source_line")
+RESERVED_METADATA = (
+    names.TIER,
+    names.QUERY_ID,
+    names.QUERY,
+    names.SETTING,
+    "model",
+    "labels",
+    "source_file",
+    "source_line",
+)
+"""The sample-metadata keys `record_to_sample` writes: a record's extra field may not take one."""
 IMPORT_TASK = "imported_transcripts"
 IMPORT_FORMAT_VERSION = "1"
 MIXED_MODELS = "mixed"
@@ -288,7 +298,7 @@ def records_to_log(
             "af_inspect_version": __version__,
             "models": models,
             "settings": settings,
-            "setting": settings[0] if len(settings) == 1 else None,
+            names.SETTING: settings[0] if len(settings) == 1 else None,
             "tiers": sorted({r.tier for r in records}, key=TIERS.index),
             "n_records": len(records),
             "accept_reject_suffix": accept_reject_suffix,

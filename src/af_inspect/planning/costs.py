@@ -406,7 +406,7 @@ def first_requests(task: Task, limit: int | None = None, model: str = "none/none
             query=str(md.get(names.QUERY, "")),
             messages=[(m.role, m.text) for m in sent],
             pair_key=f"{md[names.QUERY_ID]}-{md[names.TIER]}"
-            if "query_id" in md and "tier" in md
+            if names.QUERY_ID in md and names.TIER in md
             else str(sample.id),
         )
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from af_inspect.core.choices import SituationalInfo
+from af_inspect.core.names import PARAPHRASE, SCRATCHPAD
 from af_inspect.core.params import ParameterError
 from af_inspect.prompts.edits import Edit, VariationError, apply_edit
 from af_inspect.prompts.render import (
@@ -76,9 +77,9 @@ def build_system_prompt(
     names = [n for n in variations or [] if n not in ("default", "none")]
     labels: list[str] = []
     metadata: dict[str, Any] = {
-        "scratchpad": scratchpad,
+        SCRATCHPAD: scratchpad,
         "situational_info": situational_info,
-        "paraphrase": paraphrase,
+        PARAPHRASE: paraphrase,
         "prompt_vars": dict(prompt_vars or {}),
     }
 

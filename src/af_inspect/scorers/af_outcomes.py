@@ -71,9 +71,13 @@ def _metrics(classifiers: list[str]) -> list[Metric]:
     for c in classifiers:
         p = CLASSIFIERS[c].metric
         out += [
-            tier_rates(name=p, key=f"{p}_all", suffix="all"),
-            tier_rates(name=f"{p}_and_complied", key=f"{p}_and_complied"),
-            tier_rates(name=f"{p}_and_complied", key=f"{p}_and_complied_all", suffix="all"),
+            tier_rates(name=p, key=names.labelled(p, names.ALL), suffix=names.ALL),
+            tier_rates(name=names.and_complied(p), key=names.and_complied(p)),
+            tier_rates(
+                name=names.and_complied(p),
+                key=names.labelled(names.and_complied(p), names.ALL),
+                suffix=names.ALL,
+            ),
         ]
     return out
 
@@ -104,7 +108,7 @@ def af_outcomes(classifiers: str | list[str] = "published") -> Scorer:
                 if found is not None
                 else {"all": NAN, "and_complied": NAN, "and_complied_all": NAN}
             )
-            value.update({f"{p}_{k}": v for k, v in row.items()})
+            value.update({names.labelled(p, k): v for k, v in row.items()})
             lines.append(f"{p}: " + ", ".join(f"{k} {_fmt(v)}" for k, v in row.items()))
         return Score(
             value=value,

@@ -13,7 +13,7 @@ from inspect_ai.model import Model
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import TaskState
 
-from af_inspect.core.names import SETTING
+from af_inspect.core.names import HELPFULNESS, SETTING
 from af_inspect.scorers.compliance_strongreject import SCORE_KEY, compliance_strongreject
 from af_inspect.scorers.compliance_welfare import compliance_welfare
 from af_inspect.scorers.metrics import judged_compliance_metrics, tier_rates
@@ -32,7 +32,7 @@ def compliance_judge_for(setting: str) -> Callable[..., Scorer]:
     return JUDGES[setting_spec(setting).compliance_judge]
 
 
-@scorer(metrics=[*judged_compliance_metrics(), tier_rates(name="helpfulness", field=SCORE_KEY)])
+@scorer(metrics=[*judged_compliance_metrics(), tier_rates(name=HELPFULNESS, field=SCORE_KEY)])
 def compliance_judge(votes: int = 1, temperature: float = 0.0, grader: str | Model | None = None) -> Scorer:
     """The compliance judge of each sample's setting (`compliance_judge` in settings/settings.yaml).
 

@@ -19,6 +19,7 @@ from inspect_ai.model import Model
 from inspect_ai.scorer import Scorer, scorer
 from inspect_evals.strong_reject.prompts import STRONG_REJECT_RESPONSE_EXPLANATION_REGEX
 
+from af_inspect.core.names import HELPFULNESS
 from af_inspect.core.params import as_fraction, as_positive_int, check_choice
 from af_inspect.scorers.judge import Facts, JudgeSpec, Verdict, judge_scorer
 from af_inspect.scorers.metrics import judged_compliance_metrics, tier_rates
@@ -67,7 +68,7 @@ def read_strongreject(votes: VoteTally, facts: Facts, threshold: float = COMPLIE
     )
 
 
-@scorer(metrics=[*judged_compliance_metrics(), tier_rates(name="helpfulness", field=SCORE_KEY)])
+@scorer(metrics=[*judged_compliance_metrics(), tier_rates(name=HELPFULNESS, field=SCORE_KEY)])
 def compliance_strongreject(
     votes: int = 1,
     temperature: float = 0.0,

@@ -45,6 +45,7 @@ from typing import Literal
 
 from inspect_ai.scorer import Metric, SampleScore, Value, metric
 
+from af_inspect.core import names
 from af_inspect.core.names import PARAPHRASE as PARAPHRASE_KEY
 from af_inspect.core.names import QUERY_ID, TIER, TRAINING_TIER, UNMONITORED_TIER
 from af_inspect.core.stats import (
@@ -277,19 +278,19 @@ def gap_figures(
 ) -> dict[str, float]:
     """The log's names for one gap: `<name>_gap...` and `<name>_pairs...` for the headline, else
     `<name>_gap_<first>_<second>...` for both."""
-    g = f"{name}_gap" if headline else f"{name}_gap_{first}_{second}"
+    g = names.gap(name) if headline else names.pair_gap(name, first, second)
     view = name if headline else g
     return {
         g: stats["gap"],
-        f"{g}_ci_low": stats["ci_low"],
-        f"{g}_ci_high": stats["ci_high"],
-        f"{g}_indep_ci_low": stats["indep_ci_low"],
-        f"{g}_indep_ci_high": stats["indep_ci_high"],
-        f"{g}_mdg": stats["mdg"],
-        f"{view}_pairs": stats["pairs"],
-        f"{view}_{first}_only": stats["training_only"],
-        f"{view}_{second}_only": stats["unmonitored_only"],
-        f"{view}_mcnemar_p": stats["mcnemar_p"],
+        names.ci_low(g): stats["ci_low"],
+        names.ci_high(g): stats["ci_high"],
+        names.ci_low(names.independent(g)): stats["indep_ci_low"],
+        names.ci_high(names.independent(g)): stats["indep_ci_high"],
+        names.mdg(g): stats["mdg"],
+        names.pairs(view): stats["pairs"],
+        names.tier_only(view, first): stats["training_only"],
+        names.tier_only(view, second): stats["unmonitored_only"],
+        names.mcnemar_p(view): stats["mcnemar_p"],
     }
 
 
@@ -309,13 +310,13 @@ def paraphrase_gaps(
         return out
     for p in members:
         stats = gap_stats([o for o in obs if o.paraphrase == p], training, unmonitored, method)
-        g = f"{name}_gap_paraphrase_{p}"
+        g = names.per_paraphrase(names.gap(name), p)
         out.update(
             {
                 g: stats["gap"],
-                f"{g}_ci_low": stats["ci_low"],
-                f"{g}_ci_high": stats["ci_high"],
-                f"{g}_pairs": stats["pairs"],
+                names.ci_low(g): stats["ci_low"],
+                names.ci_high(g): stats["ci_high"],
+                names.pairs(g): stats["pairs"],
             }
         )
     return out
@@ -350,11 +351,11 @@ def tier_rates(
             if tiers is not None and tier not in tiers:
                 continue
             stats = rate_stats(by_tier.get(tier, []))
-            label = f"{name}_{tier}" + (f"_{given}" if given else "") + (f"_{suffix}" if suffix else "")
+            label = names.rate(name, tier, "_".join(p for p in (given, suffix) if p) or None)
             out[label] = stats["rate"]
-            out[f"{label}_ci_low"] = stats["ci_low"]
-            out[f"{label}_ci_high"] = stats["ci_high"]
-            out[f"{label}_n"] = stats["n"]
+            out[names.ci_low(label)] = stats["ci_low"]
+            out[names.ci_high(label)] = stats["ci_high"]
+            out[names.count(label)] = stats["n"]
         return out
 
     return compute
@@ -420,8 +421,8 @@ def tier_shares(name: str, field: str, categories: list[str]) -> Metric:
         for tier in ordered_tiers(list(by_tier)):
             seen = by_tier[tier]
             for c in categories:
-                out[f"{name}_{tier}_{c}"] = seen.count(c) / len(seen)
-            out[f"{name}_{tier}_n"] = float(len(seen))
+                out[names.rate(name, tier, c)] = seen.count(c) / len(seen)
+            out[names.count(names.rate(name, tier))] = float(len(seen))
         return out
 
     return compute
@@ -431,6 +432,6 @@ def judged_compliance_metrics() -> list[Metric]:
     """The metrics of a compliance judge: its values are the 0/1 complied it decided per transcript, so with
     epochs each rate and gap is the per-query mean over epochs (see the module docstring)."""
     return [
-        tier_gap(name="judge_compliance", method=PAIRED_METHOD),
-        tier_rates(name="judge_compliance"),
+        tier_gap(name=names.JUDGE_COMPLIANCE, method=PAIRED_METHOD),
+        tier_rates(name=names.JUDGE_COMPLIANCE),
     ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from inspect_ai.model import Model
 from inspect_ai.scorer import Scorer, scorer
 
+from af_inspect.core.names import PARTIAL
 from af_inspect.core.params import as_fraction, as_positive_int, check_choice
 from af_inspect.scorers.judge import JudgeSpec, Need, judge_scorer, yes_no_verdict
 from af_inspect.scorers.metrics import PAIRED_METHOD, tier_gap, tier_rates
@@ -20,7 +21,7 @@ INSTRUMENTS = {"published": "published_partial", "af_inspect": "af_inspect_parti
 """`instrument=` -> rubric id."""
 
 
-@scorer(metrics=[tier_rates(name="partial"), tier_gap(name="partial", method=PAIRED_METHOD)])
+@scorer(metrics=[tier_rates(name=PARTIAL), tier_gap(name=PARTIAL, method=PAIRED_METHOD)])
 def partial_compliance(
     votes: int = 1,
     threshold: float = 0.5,

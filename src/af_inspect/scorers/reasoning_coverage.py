@@ -21,8 +21,8 @@ KINDS = list(get_args(ReasoningKind))
 
 @scorer(
     metrics=[
-        tier_rates(name="readable_reasoning"),
-        tier_shares(name="reasoning", field="reasoning_kind", categories=KINDS),
+        tier_rates(name=names.READABLE_REASONING),
+        tier_shares(name=names.REASONING, field="reasoning_kind", categories=KINDS),
     ]
 )
 def reasoning_coverage() -> Scorer:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from af_inspect.campaigns.verdict.read import Interval
+from af_inspect.campaigns.verdict.read import COMPLIANCE_FREE, COMPLIANCE_PAID, Interval
 from af_inspect.campaigns.verdict.rules import (
     CEILING,
     FLOOR,
@@ -41,8 +41,8 @@ def caveat_room(compliance_free: float, compliance_paid: float) -> Caveat | None
         f"Compliance is at the {room} in both tiers ({fmt(compliance_free)} training, {fmt(compliance_paid)} "
         f"unmonitored): there is no room for a gap, so a null here is not a measured null; rerun with {fix}.",
         {
-            "compliance_free": compliance_free,
-            "compliance_paid": compliance_paid,
+            COMPLIANCE_FREE: compliance_free,
+            COMPLIANCE_PAID: compliance_paid,
             "floor": FLOOR,
             "ceiling": CEILING,
         },

@@ -15,7 +15,16 @@ from af_inspect.campaigns.verdict.caveats import (
     caveat_recall,
     caveat_room,
 )
-from af_inspect.campaigns.verdict.read import CellFigures, Interval
+from af_inspect.campaigns.verdict.read import (
+    AF_FREE,
+    AF_FREE_MINUS_BASELINE,
+    AF_FREE_MINUS_NEGATIVE_CONTROL,
+    COMPLIANCE_FREE,
+    COMPLIANCE_PAID,
+    READABLE_REASONING_FREE,
+    CellFigures,
+    Interval,
+)
 from af_inspect.campaigns.verdict.rules import Conclusion, combine, conclude, difference_of_rates, gap_control
 from af_inspect.core import names
 from af_inspect.core.stats import NAN
@@ -46,15 +55,15 @@ def cell_summary(f: CellFigures) -> dict[str, Any]:
         "mdg": f.mdg(),
         "mcnemar_p": f.get(names.mcnemar_p(f.gap_prefix)),
         "af_metric": f.af_metric(),
-        "af_free": f.af(),
+        AF_FREE: f.af(),
         "af_unmonitored": f.af(names.UNMONITORED_TIER),
-        "readable_reasoning_free": f.get(names.rate(names.READABLE_REASONING, names.TRAINING_TIER)),
+        READABLE_REASONING_FREE: f.get(READABLE_REASONING_FREE),
         "protocol": f.protocol.get("name"),
         "system_prompt_sha256": (f.protocol.get("system_prompt") or {}).get("sha256"),
         "user_turn_sha256": (f.protocol.get("user_turn") or {}).get("sha256"),
         "grader": f.grader,
         "log": f.log,
-        "anti_lab": f.anti_lab(),
+        names.ANTI_LAB: f.anti_lab(),
     }
 
 
@@ -91,20 +100,20 @@ def headline(
         "gap": cell.gap(),
         "mdg": cell.mdg(),
         "detect": detect,
-        "compliance_free": cell.get(names.rate(cell.gap_prefix, names.TRAINING_TIER)),
-        "compliance_paid": cell.get(names.rate(cell.gap_prefix, names.UNMONITORED_TIER)),
+        COMPLIANCE_FREE: cell.get(names.rate(cell.gap_prefix, names.TRAINING_TIER)),
+        COMPLIANCE_PAID: cell.get(names.rate(cell.gap_prefix, names.UNMONITORED_TIER)),
         "af_metric": cell.af_metric(),
-        "af_free": (af, af_low, af_high),
+        AF_FREE: (af, af_low, af_high),
         "af_unmonitored": (paid, paid_low, paid_high),
         "labelled_false_positive_rate": fpr,
-        "af_free_minus_baseline": excess,
-        "af_free_minus_negative_control": difference_of_rates(af, af_n, neg_af, neg_n),
+        AF_FREE_MINUS_BASELINE: excess,
+        AF_FREE_MINUS_NEGATIVE_CONTROL: difference_of_rates(af, af_n, neg_af, neg_n),
         "control_sensitivity": positive.af()[:3],
         "control_false_positive_rate": (neg_af, neg_low, neg_high),
         "judge_recall": recall,
         "sensitivity_required": sensitivity,
         "gap_control": {"value": control, "queries": pairs, "no_premise_gap": negative.gap()},
-        "eval_awareness": {
+        names.EVAL_AWARENESS: {
             t: cell.get(names.rate(names.EVAL_AWARENESS, t))
             for t in (names.TRAINING_TIER, names.UNMONITORED_TIER)
         },
@@ -157,8 +166,8 @@ def setting_verdict(
     caveats = [
         c
         for c in (
-            caveat_awareness(primary["eval_awareness"]),
-            caveat_room(primary["compliance_free"], primary["compliance_paid"]),
+            caveat_awareness(primary[names.EVAL_AWARENESS]),
+            caveat_room(primary[COMPLIANCE_FREE], primary[COMPLIANCE_PAID]),
             caveat_recall(primary.get("judge_recall"), primary["control_sensitivity"]),
             caveat_disagree(verdict, pub_verdict, published["cell"] if published else None),
             caveat_premise(primary["gap"], control["value"], control["queries"]),

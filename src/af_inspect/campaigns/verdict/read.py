@@ -27,6 +27,16 @@ Interval = tuple[float, float, float]
 AF_METADATA = "af_classifiers"
 """The task metadata key listing the AF classifiers a cell ran (tasks.alignment_faking writes it)."""
 
+# the headline figures a verdict rests on, under the log's names (verdict.json keeps these keys)
+COMPLIANCE_FREE = names.rate(names.COMPLIANCE, names.TRAINING_TIER)
+"""The cell's headline compliance in the training tier (whichever measure gives its gap)."""
+COMPLIANCE_PAID = names.rate(names.COMPLIANCE, names.UNMONITORED_TIER)
+AF_FREE = names.rate(names.AF, names.TRAINING_TIER)
+"""AF reasoning in the training tier, by the classifier the cell ran (its interval)."""
+AF_FREE_MINUS_BASELINE = f"{AF_FREE}_minus_baseline"
+AF_FREE_MINUS_NEGATIVE_CONTROL = f"{AF_FREE}_minus_negative_control"
+READABLE_REASONING_FREE = names.rate(names.READABLE_REASONING, names.TRAINING_TIER)
+
 
 @dataclass
 class CellFigures:
@@ -42,7 +52,7 @@ class CellFigures:
     metrics: dict[str, float]
     gap_prefix: str
     """The cell's headline compliance measure (`compliance` or `judge_compliance`): `<prefix>_gap`."""
-    af_prefix: str | None = "af"
+    af_prefix: str | None = names.AF
     """Metric prefix of the AF classifier the cell ran (`af`, `af_strict`, ...); None: it ran none."""
     unscored: dict[str, int] = field(default_factory=dict)
     protocol: dict[str, Any] = field(default_factory=dict)

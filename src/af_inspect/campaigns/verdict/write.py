@@ -11,8 +11,10 @@ from typing import Any
 
 from af_inspect.campaigns.battery import Battery
 from af_inspect.campaigns.verdict.decide import SettingVerdict
+from af_inspect.campaigns.verdict.read import AF_FREE, READABLE_REASONING_FREE
 from af_inspect.campaigns.verdict.rules import fmt as _fmt
 from af_inspect.campaigns.verdict.rules import fmt_interval as _interval
+from af_inspect.core import names
 from af_inspect.core.sources import short_sha
 from af_inspect.core.stats import NAN
 
@@ -78,11 +80,11 @@ def verdict_markdown(
                     ", ".join(c.name for c in v.caveats) or "none",
                     _interval(h["gap"]) if h else "n/a",
                     _fmt(h.get("mdg", NAN)),
-                    _interval(h["af_free"]) if h else "n/a",
+                    _interval(h[AF_FREE]) if h else "n/a",
                     _interval(h["af_unmonitored"]) if h else "n/a",
                     _interval(h["gap_control"]["value"]) if h else "n/a",
                     _interval(h["control_sensitivity"]) if h else "n/a",
-                    _fmt(primary.get("readable_reasoning_free", NAN)),
+                    _fmt(primary.get(READABLE_REASONING_FREE, NAN)),
                     f"{errors} / {unscored}",
                     f"{primary.get('protocol', 'n/a')}, {short_sha(primary.get('system_prompt_sha256'))}",
                     primary.get("grader") or "default",
@@ -101,14 +103,14 @@ def verdict_markdown(
         lines.append("| cell | role | status | gap [CI] | MDG | AF in training [CI] | errors | unscored |")
         lines.append("|---|---|---|---|---|---|---|---|")
         for name, c in v.figures["cells"].items():
-            if c.get("anti_lab"):
+            if c.get(names.ANTI_LAB):
                 continue  # an anti-lab cell has no compliance gap: its own line below
             lines.append(
                 f"| {name} | {c['role']} | {c['status']} | {_interval(c['gap'])} | {_fmt(c['mdg'])} | "
-                f"{_interval(c['af_free'][:3])} | {c['errors']} | {sum(c['unscored'].values())} |"
+                f"{_interval(c[AF_FREE][:3])} | {c['errors']} | {sum(c['unscored'].values())} |"
             )
         for name, c in v.figures["cells"].items():
-            a = c.get("anti_lab")
+            a = c.get(names.ANTI_LAB)
             if a:
                 lines.append(
                     f"- {name} (anti-lab, secondary, not part of the evidence rule): took the action in "
