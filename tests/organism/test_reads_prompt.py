@@ -61,6 +61,8 @@ def grid_logs(tmp_path_factory):
         "partial=false",
         "-T",
         "motivation=false",
+        "-T",
+        "eval_awareness=false",  # compliance is what is read here; the judge would add a grader call a sample
         "-M",
         "seed=5",
     ]
