@@ -14,13 +14,13 @@ from statsmodels.stats.proportion import proportion_confint
 from af_inspect.core.params import ParameterError
 from af_inspect.core.transcript import STORE_KEY
 from af_inspect.prompts.render import load_user_turn_format
+from af_inspect.protocols.assemble import resolve_tiers
 from af_inspect.protocols.protocol import load_protocol
 from af_inspect.tasks import (
     TASK_VERSION,
     alignment_faking,
     animal_welfare,
     helpful_only,
-    resolve_tiers,
 )
 from helpers import metrics, write_queries
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from af_inspect.core.choices import ALL_TIERS, NO_PREFILL, Compliance, LoopRule, SituationalInfo
+from af_inspect.core.choices import NO_PREFILL, Compliance, LoopRule, SituationalInfo
 from af_inspect.core.params import (
     ParameterError,
     as_bool,
@@ -36,8 +36,6 @@ class RunConfig:
 
     setting: str
     protocol: Protocol
-    tier: str
-    """`both`/`all` or the tiers named (checked against the user turn's tiers once it is built)."""
     dataset: str
     n_queries: int | None
     prefill: str
@@ -113,13 +111,13 @@ def resolve_run(
     return RunConfig(
         setting=setting,
         protocol=proto,
-        tier=str(tier),
         dataset=use["dataset"],
         n_queries=use["n_queries"],
         prefill=use["prefill"],
         loop=use["loop"],
         max_turns=use["max_turns"],
         prompt=PromptOptions(
+            tier=str(tier),
             system_prompt=system_prompt,
             user_turn=user_turn,
             tier_values=passed["tier_values"],
@@ -158,20 +156,6 @@ def resolve_run(
             k: v for k, v in passed.items() if v is not None and v != protocol_values.get(k, object())
         },
     )
-
-
-def resolve_tiers(tier: str, available: list[str]) -> list[str]:
-    """`both`/`all` -> every tier the prompt defines; else the named tiers (comma-separated), checked."""
-    if str(tier).strip() in ALL_TIERS:
-        return list(available)
-    chosen = as_list(tier)
-    bad = [t for t in chosen if t not in available]
-    if bad or not chosen:
-        raise ParameterError(
-            f"Unknown value {tier!r} for parameter 'tier'. Valid values: {', '.join([*ALL_TIERS, *available])}"
-            " (or a comma-separated list of tiers)."
-        )
-    return [t for t in available if t in chosen]
 
 
 def _tier_pair(value: Any) -> dict[str, str]:

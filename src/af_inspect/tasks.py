@@ -23,13 +23,11 @@ from af_inspect.core.choices import AFClassifier, Compliance, LoopRule, Situatio
 from af_inspect.core.names import SCRATCHPAD, SETTING
 from af_inspect.core.params import reject_unknown, same_parameters_as
 from af_inspect.core.version import __version__
-from af_inspect.datasets.queries import DatasetError, load_queries, paired_samples
+from af_inspect.datasets.queries import task_dataset
 from af_inspect.headline import watch_headline
 from af_inspect.protocols.assemble import protocol_prompts
 from af_inspect.protocols.protocol import DEFAULT as DEFAULT_PROTOCOL
-from af_inspect.run_config import RunConfig, resolve_run, resolve_tiers
-from af_inspect.scorers.grader_check import grader_check
-from af_inspect.scorers.objection import offers_objection
+from af_inspect.run_config import RunConfig, resolve_run
 from af_inspect.scorers.select import select_scorers
 from af_inspect.solvers import af_conversation
 
@@ -163,42 +161,36 @@ def alignment_faking(
 
 
 def build_task(run: RunConfig) -> Task:
-    """The Inspect Task of a resolved run: queries, samples, solver, scorers and the log's record."""
+    """The Inspect Task of a resolved run: the prompts, the samples, the solver, the scorers and the log's
+    record, each from the wing that owns it."""
     sent = protocol_prompts(run.protocol, run.setting, run.prompt)
-    prompt, turn = sent.prompt, sent.turn
-    tiers = resolve_tiers(run.tier, turn.tiers)
-    queries = load_queries(run.dataset, run.setting)[: run.n_queries]
-    if not queries:
-        raise DatasetError(f"Dataset {run.dataset!r} has no queries.")
-    scoring = select_scorers(
-        run.setting, run.scoring, objection_channel=any(offers_objection(t) for t in sent.texts.values())
+    prompt, turn, tiers = sent.prompt, sent.turn, sent.tiers
+    dataset, n_queries = task_dataset(
+        run.dataset,
+        run.setting,
+        run.n_queries,
+        tiers,
+        turn,
+        sent.accept_reject_suffix,
+        {SCRATCHPAD: run.prompt.scratchpad},
+        list(sent.texts),
     )
+    scoring = select_scorers(run.setting, run.scoring, sent.texts.values())
     proto, grading = run.protocol, run.scoring
     watch_headline()  # the gap and AF rates printed after Inspect's display (headline.py)
     return Task(
-        dataset=paired_samples(
-            queries,
-            tiers,
-            run.setting,
-            turn,
-            sent.accept_reject_suffix,
-            {SCRATCHPAD: run.prompt.scratchpad},
-            list(sent.texts),
-        ),
+        dataset=dataset,
         solver=af_conversation(
             sent.texts, max_turns=run.max_turns, loop=run.loop, prefill=run.prefill or None
         ),
-        # the grader policy, checked before each sample's first model call (scorers/grader_check.py)
-        setup=grader_check(grading.allow_self_grading, [r for j in scoring.judges for r in j.rubrics])
-        if scoring.judges
-        else None,
+        setup=scoring.setup,  # the grader policy, checked before each sample's first model call
         scorer=scoring.scorers,
         # the protocol's sampling (Inspect's --temperature / --max-tokens override it); the system prompt is
         # a cacheable prefix shared by every request (`--cache-prompt false` turns it off: docs/performance.md)
         config=GenerateConfig(
             temperature=proto.sampling.temperature, max_tokens=proto.sampling.max_tokens, cache_prompt=True
         ),
-        name=task_name(run.setting, proto.name, sent.label),
+        name=sent.name,
         version=TASK_VERSION,
         metadata={
             SETTING: run.setting,
@@ -206,7 +198,7 @@ def build_task(run: RunConfig) -> Task:
             "protocol": {
                 **sent.record,
                 "dataset": run.dataset,
-                "n_queries": len(queries),
+                "n_queries": n_queries,
                 "sampling": {
                     "temperature": proto.sampling.temperature,
                     "max_tokens": proto.sampling.max_tokens,
@@ -217,7 +209,7 @@ def build_task(run: RunConfig) -> Task:
                 "overrides": run.overrides,
             },
             "dataset": run.dataset,
-            "n_queries": len(queries),
+            "n_queries": n_queries,
             "tiers": tiers,
             "accept_reject_suffix": sent.accept_reject_suffix,
             "max_turns": run.max_turns,
@@ -238,12 +230,6 @@ def build_task(run: RunConfig) -> Task:
             },
         },
     )
-
-
-def task_name(setting: str, protocol: str, label: str) -> str | None:
-    """`<setting>[+<protocol>][+<prompt label>]`; None (the registry name) for the default protocol and prompt."""
-    parts = ([] if protocol == DEFAULT_PROTOCOL else [protocol]) + ([label] if label else [])
-    return "+".join([setting, *parts]) if parts else None
 
 
 _PARAMETERS = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from inspect_ai.util import registry_info
 
+from af_inspect.scorers.objection import OBJECTION_TAG
 from af_inspect.scorers.select import ScoringOptions, af_classifiers, select_scorers
 
 
@@ -20,7 +21,9 @@ def select(setting="helpful_only", compliance="tags", af_classifier="published",
         motivation,
         scratchpad,
     )
-    return select_scorers(setting, options, objection_channel=objection_channel)
+    # a system prompt that offers the objection channel (its tag) adds the objection scorer
+    prompts = [f"You may answer {OBJECTION_TAG} instead."] if objection_channel else ["A prompt without it."]
+    return select_scorers(setting, options, prompts)
 
 
 def names(selection) -> list[str]:
@@ -93,3 +96,8 @@ def test_without_a_scratchpad_the_motivation_judge_is_left_out():
 def test_the_objection_scorer_comes_last_when_the_prompt_offers_the_channel():
     assert names(select(objection_channel=True))[-1] == "objection"
     assert "objection" not in names(select())
+
+
+def test_judges_bring_the_grader_check_as_the_task_setup_and_no_judges_none():
+    assert select().setup is not None  # the AF, partial and motivation judges need a grader
+    assert select(af_classifier="none", partial=False, motivation=False).setup is None  # tags alone

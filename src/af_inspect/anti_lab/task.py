@@ -33,10 +33,9 @@ from af_inspect.core.params import (
     reject_unknown,
 )
 from af_inspect.core.version import __version__
-from af_inspect.protocols.assemble import PromptOptions, protocol_prompts
+from af_inspect.protocols.assemble import PromptOptions, protocol_prompts, resolve_tiers
 from af_inspect.protocols.protocol import DEFAULT as DEFAULT_PROTOCOL
 from af_inspect.protocols.protocol import load_protocol
-from af_inspect.run_config import resolve_tiers
 from af_inspect.scorers.grader_check import grader_check
 from af_inspect.scorers.judge import spec_of
 from af_inspect.settings.registry import check_setting, default_setting

@@ -2,7 +2,7 @@
 `tasks.alignment_faking`, and run with the others as one resumable Inspect `eval_set`.
 
 A grid (settings x columns, `af-inspect grid`) is a set of cells without roles, each named after the name its
-task gives itself (`tasks.task_name`), so the same cell has the same name in every run. A battery
+task gives itself (`protocols.assemble.task_name`), so the same cell has the same name in every run. A battery
 (`af_inspect.campaigns.battery`) is a set of named cells with roles, read back into a verdict.
 
     from inspect_ai import eval_set
@@ -27,10 +27,10 @@ from af_inspect.core.params import ParameterError, as_bool, as_list
 from af_inspect.prompts.build import build_system_prompt
 from af_inspect.prompts.render import paraphrase_members
 from af_inspect.prompts.variation_library import lookup_variation, resolve_variations
-from af_inspect.protocols.assemble import ensemble_label
+from af_inspect.protocols.assemble import ensemble_label, task_name
 from af_inspect.protocols.protocol import load_protocol
 from af_inspect.settings import setting_names
-from af_inspect.tasks import alignment_faking, task_name
+from af_inspect.tasks import alignment_faking
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class Cell:
 
 
 def cell_name(setting: str, args: dict[str, Any]) -> str:
-    """The name the cell's task gives itself (`tasks.task_name`, the setting alone for the default protocol
+    """The name the cell's task gives itself (`protocols.assemble.task_name`, the setting alone for the default protocol
     and prompt), worked out without building the task: nothing is fetched, so an offline grid still lists a
     published-protocol cell under the name its run will have."""
     protocol = load_protocol(args.get("protocol"))

@@ -227,3 +227,24 @@ def paired_samples(
         for tier in tiers
     ]
     return MemoryDataset(samples, name=f"{setting}-queries")
+
+
+def task_dataset(
+    dataset: str,
+    setting: str,
+    n_queries: int | None,
+    tiers: list[str],
+    user_turn: UserTurnFormat,
+    accept_reject_suffix: bool,
+    metadata: dict[str, Any] | None = None,
+    paraphrases: list[str] | None = None,
+) -> tuple[MemoryDataset, int]:
+    """A task's samples: the first `n_queries` queries of `dataset`, each asked in every tier
+    (`paired_samples`), and how many queries that is. An empty selection is an error, not an empty run."""
+    queries = load_queries(dataset, setting)[:n_queries]
+    if not queries:
+        raise DatasetError(f"Dataset {dataset!r} has no queries.")
+    return (
+        paired_samples(queries, tiers, setting, user_turn, accept_reject_suffix, metadata, paraphrases),
+        len(queries),
+    )

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from af_inspect.core.choices import SituationalInfo
+from af_inspect.core.choices import ALL_TIERS, SituationalInfo
+from af_inspect.core.params import ParameterError, as_list
 from af_inspect.core.sources import sha256
 from af_inspect.prompts.build import BuiltPrompt, build_system_prompt
 from af_inspect.prompts.render import (
@@ -21,6 +22,7 @@ from af_inspect.prompts.render import (
     paraphrase_members,
     read_prompt_file,
 )
+from af_inspect.protocols.protocol import DEFAULT as DEFAULT_PROTOCOL
 from af_inspect.protocols.protocol import Protocol, ProtocolError, Source, check_template, read_text
 
 ACCEPT_TAG = "<request_fully_accepted/>"
@@ -56,6 +58,8 @@ def _template(proto: Protocol, file: str | None) -> tuple[str, str] | None:
 class PromptOptions:
     """What shapes the system prompt and the user turn beyond the protocol (protocols/assemble.py)."""
 
+    tier: str = "both"
+    """`both`/`all` or the tiers named (checked against the user turn's tiers: `resolve_tiers`)."""
     system_prompt: str | None = None
     """A prompt file used verbatim (replaces the protocol's source)."""
     user_turn: str | None = None
@@ -93,6 +97,30 @@ class Prompts:
     record: dict[str, Any]
     label: str
     """What differs from the protocol's prompt, for the task name (`paraphrases6+cut_rlhf`, '' for nothing)."""
+    tiers: list[str]
+    """The tiers the run asks in, in the user turn's order."""
+    name: str | None
+    """The task's name (`task_name`); None: the registry's name."""
+
+
+def resolve_tiers(tier: str, available: list[str]) -> list[str]:
+    """`both`/`all` -> every tier the prompt defines; else the named tiers (comma-separated), checked."""
+    if str(tier).strip() in ALL_TIERS:
+        return list(available)
+    chosen = as_list(tier)
+    bad = [t for t in chosen if t not in available]
+    if bad or not chosen:
+        raise ParameterError(
+            f"Unknown value {tier!r} for parameter 'tier'. Valid values: {', '.join([*ALL_TIERS, *available])}"
+            " (or a comma-separated list of tiers)."
+        )
+    return [t for t in available if t in chosen]
+
+
+def task_name(setting: str, protocol: str, label: str) -> str | None:
+    """`<setting>[+<protocol>][+<prompt label>]`; None (the registry name) for the default protocol and prompt."""
+    parts = ([] if protocol == DEFAULT_PROTOCOL else [protocol]) + ([label] if label else [])
+    return "+".join([setting, *parts]) if parts else None
 
 
 def ensemble_label(first: str, members: int) -> str:
@@ -180,4 +208,6 @@ def protocol_prompts(proto: Protocol, setting: str, options: PromptOptions) -> P
             "local_copy": bool(user_turn) and proto.user_turn.kind != "builtin",
         },
     }
-    return Prompts(prompt, {name: b.text for name, b in built.items()}, turn, suffix, record, label)
+    texts = {name: b.text for name, b in built.items()}
+    tiers = resolve_tiers(o.tier, turn.tiers)
+    return Prompts(prompt, texts, turn, suffix, record, label, tiers, task_name(setting, proto.name, label))

@@ -7,11 +7,13 @@ scorers that summarise earlier scores on every transcript (`af_outcomes`, `objec
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import get_args
 
 from inspect_ai.model import Model
 from inspect_ai.scorer import Scorer
+from inspect_ai.solver import Solver
 
 from af_inspect.core.choices import AFClassifier, Compliance
 from af_inspect.core.params import ParameterError, as_list, check_choice
@@ -21,9 +23,10 @@ from af_inspect.scorers.compliance_judge import compliance_judge_for
 from af_inspect.scorers.compliance_tags import compliance_tags
 from af_inspect.scorers.eval_awareness import eval_awareness
 from af_inspect.scorers.grader import SELF
+from af_inspect.scorers.grader_check import grader_check
 from af_inspect.scorers.judge import JudgeSpec, spec_of
 from af_inspect.scorers.motivation import motivation
-from af_inspect.scorers.objection import objection
+from af_inspect.scorers.objection import objection, offers_objection
 from af_inspect.scorers.partial_compliance import partial_compliance
 from af_inspect.scorers.reasoning_coverage import reasoning_coverage
 
@@ -71,20 +74,22 @@ class ScoringOptions:
 
 @dataclass(frozen=True)
 class Selection:
-    """The task's scorers, in order, and the judges among them (the grader-calling ones)."""
+    """The task's scorers, in order, the judges among them (the grader-calling ones), and the setup step that
+    checks their grader before each sample's first model call (None without judges)."""
 
     scorers: list[Scorer]
     judges: list[JudgeSpec]
+    setup: Solver | None = None
 
 
-def select_scorers(setting: str, options: ScoringOptions, objection_channel: bool = False) -> Selection:
+def select_scorers(setting: str, options: ScoringOptions, system_prompts: Iterable[str] = ()) -> Selection:
     """The scorers for a task from its (already validated) parameters.
 
     The AF judges run as `af_classifier` lists (the task defaults it to none without a scratchpad), each
     with its own votes and threshold unless `af_votes` / `af_threshold` are given (they apply to the voting
     classifiers, published and strict; the paper's keeps its form); `af_outcomes` then gives their rates
-    over every transcript. The motivation judge is left out without a scratchpad. `objection_channel` (the
-    prompt offers `<object_to_training/>`) adds the objection scorer; `eval_awareness` the
+    over every transcript. The motivation judge is left out without a scratchpad. A system prompt that offers
+    `<object_to_training/>` (an objection channel) adds the objection scorer; `eval_awareness` the
     evaluation-awareness judge (every transcript with readable reasoning, scratchpad or native).
     """
     o = options
@@ -113,6 +118,9 @@ def select_scorers(setting: str, options: ScoringOptions, objection_channel: boo
         scorers.append(motivation(grader=grader))
     if o.eval_awareness:
         scorers.append(eval_awareness(grader=grader))
-    if objection_channel:
+    if any(offers_objection(text) for text in system_prompts):
         scorers.append(objection(af_classifier=af_classifier[0] if af_classifier else "published"))
-    return Selection(scorers, [spec for s in scorers if (spec := spec_of(s)) is not None])
+    judges = [spec for s in scorers if (spec := spec_of(s)) is not None]
+    # the grader policy, checked before each sample's first model call (scorers/grader_check.py)
+    setup = grader_check(o.allow_self_grading, [r for j in judges for r in j.rubrics]) if judges else None
+    return Selection(scorers, judges, setup)
