@@ -40,7 +40,15 @@ def free(log):
 @pytest.fixture(scope="module")
 def conflicted(tmp_path_factory):
     d = tmp_path_factory.mktemp("conflicted")
-    task = helpful_only(dataset=str(write_queries(d / "q.jsonl", N)), af_classifier="all", compliance="both")
+    # every AF instrument, both compliance measures and partial compliance are read here; motivation and
+    # evaluation awareness are not (their own known answers: test_judges_known_answer, test_eval_awareness)
+    task = helpful_only(
+        dataset=str(write_queries(d / "q.jsonl", N)),
+        af_classifier="all",
+        compliance="both",
+        motivation=False,
+        eval_awareness=False,
+    )
     return run_eval(task, d / "logs", model="organism/conflicted", model_args={"seed": 3}, max_samples=64)
 
 
@@ -148,7 +156,13 @@ def test_the_share_of_invented_quotes_is_recovered(invented):
 @pytest.fixture(scope="module")
 def objector(tmp_path_factory):
     d = tmp_path_factory.mktemp("objector")
-    task = helpful_only(dataset=str(write_queries(d / "q.jsonl", N)), variation="opt_out", partial=False)
+    task = helpful_only(
+        dataset=str(write_queries(d / "q.jsonl", N)),
+        variation="opt_out",
+        partial=False,
+        motivation=False,
+        eval_awareness=False,
+    )
     return run_eval(task, d / "logs", model="organism/objector", model_args={"seed": 4}, max_samples=64)
 
 
@@ -176,7 +190,11 @@ def test_without_the_channel_there_is_no_objection_scorer(conflicted):
 @pytest.fixture(scope="module")
 def welfare(tmp_path_factory):
     d = tmp_path_factory.mktemp("welfare")
-    return run_eval(animal_welfare(n_queries=80), d / "logs", model="organism/faker", model_args={"seed": 6})
+    # the welfare compliance judge is what is read here: no AF, partial, motivation or awareness judges
+    task = animal_welfare(
+        n_queries=80, af_classifier="none", partial=False, motivation=False, eval_awareness=False
+    )
+    return run_eval(task, d / "logs", model="organism/faker", model_args={"seed": 6})
 
 
 def test_animal_welfare_compliance_is_read_from_the_query_and_the_output(welfare):
