@@ -85,6 +85,9 @@ def run_evals(
 ) -> list[EvalLog]:
     """Run tasks through Inspect's `eval()` offline, quietly, logging to `log_dir`; every log must end
     with `status` (None: any status, for runs that are meant to fail)."""
+    # no live-viewing buffer (Inspect's per-event sqlite writes, about a fifth of an organism run's time); the
+    # log file is written as in any run. A test may pass log_realtime=True.
+    eval_args.setdefault("log_realtime", False)
     logs = inspect_eval(tasks, model=model, log_dir=str(log_dir), display="none", **eval_args)
     if status is not None:
         for log in logs:
