@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import anyio
 import pytest
@@ -70,15 +71,18 @@ def test_inspect_eval_warns_at_the_first_retry_and_exits_0_with_an_error_log(tmp
 @pytest.mark.slow  # two CLI subprocesses
 def test_eval_set_and_grid_exit_1_when_the_provider_is_unreachable(tmp_path, closed_port):
     common = [*unreachable(closed_port), "--limit", "1", "--max-retries", "1", "--retry-attempts", "0"]
-    run = run_cli(
-        "inspect", "eval-set", "af_inspect/helpful_only", *common, "--log-dir", str(tmp_path / "set"),
-        cwd=tmp_path, env=ENV,
-    )  # fmt: skip
+    # both at once: each spends most of its time waiting out Inspect's retry
+    with ThreadPoolExecutor(2) as pool:
+        eval_set = pool.submit(
+            run_cli, "inspect", "eval-set", "af_inspect/helpful_only", *common, "--log-dir", str(tmp_path / "set"),
+            cwd=tmp_path, env=ENV,
+        )  # fmt: skip
+        grid_run = pool.submit(
+            run_cli, "af-inspect", "grid", "--setting", "helpful_only", *common, "--log-dir", str(tmp_path / "grid"),
+            cwd=tmp_path, env=ENV,
+        )  # fmt: skip
+        run, grid = eval_set.result(), grid_run.result()
     assert run.code == 1 and WARNING in flat(run.text)
-    grid = run_cli(
-        "af-inspect", "grid", "--setting", "helpful_only", *common, "--log-dir", str(tmp_path / "grid"),
-        cwd=tmp_path, env=ENV,
-    )  # fmt: skip
     assert grid.code == 1
     assert "error     helpful_only" in grid.out and "APIConnectionError" in grid.out
 

@@ -63,6 +63,8 @@ def grid_logs(tmp_path_factory):
         "motivation=false",
         "-T",
         "eval_awareness=false",  # compliance is what is read here; the judge would add a grader call a sample
+        "-T",
+        "n_queries=80",  # of the 160 built-in: the rates are checked at 99.9% whatever n, the gaps are 40 points
         "-M",
         "seed=5",
     ]
