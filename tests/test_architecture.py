@@ -28,7 +28,8 @@ def loggers_kept():
         if not isinstance(lg, logging.Logger):
             continue
         disabled, level, handlers, propagate = before.get(name, (False, logging.NOTSET, [], True))
-        lg.disabled, lg.level, lg.handlers, lg.propagate = disabled, level, handlers, propagate
+        lg.disabled, lg.handlers, lg.propagate = disabled, handlers, propagate
+        lg.setLevel(level)
     logging.getLogger().handlers = root[0]
     logging.getLogger().setLevel(root[1])
 

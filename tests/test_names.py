@@ -34,7 +34,18 @@ _PREFIX = "|".join(sorted((re.escape(p) for p in names.PREFIXES), key=len, rever
 _TIER_OR_GAP = "|".join([*TIERS, "gap"])
 _SUFFIXES = "|".join(
     re.escape(s.lstrip("_"))
-    for s in (names.CI_LOW, names.CI_HIGH, "mdg", "mcnemar_p", "pairs", "indep", "and_complied", "vs_control")
+    for s in (
+        names.CI_LOW,
+        names.CI_HIGH,
+        names.COUNT,
+        "mdg",
+        "mcnemar_p",
+        "pairs",
+        "indep",
+        "and_complied",
+        "vs_control",
+        "only",
+    )
 )
 METRIC_NAME = re.compile(rf"^(?:{_PREFIX})(?:_and_complied)?_(?:{_TIER_OR_GAP})(?:_[a-z0-9_{{}}]*)?$")
 """A whole string that is a metric name, or an f-string whose text around the placeholders is one."""
@@ -65,6 +76,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("calibration/importer.py", "parse_record", names.TIER): "an import file's field (REQUIRED_FIELDS)",
     ("calibration/importer.py", "parse_record", names.QUERY_ID): "an import file's field (OPTIONAL_FIELDS)",
     ("calibration/importer.py", "parse_record", names.SETTING): "an import file's field (DEFAULTABLE_FIELDS)",
+    ("calibration/importer.py", "parse_record", names.LABELS): "an import file's field (OPTIONAL_FIELDS)",
     ("campaigns/battery.py", "_cell", names.SETTING): "a cell's key in a battery file (CELL_KEYS)",
     ("anti_lab/reference.py", "anti_lab_reference", names.SCENARIO): "a column of the shipped anti_lab.csv",
     ("analysis/reference.py", "compare", names.SETTING): "a column of the reference CSV (REFERENCE_COLUMNS)",

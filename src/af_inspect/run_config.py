@@ -5,9 +5,9 @@ takes the protocol's value for each one left at None, and records what was passe
 differ from the protocol (`overrides`: a published figure is then no longer comparable). The task maps the
 result to an Inspect `Task`; nothing downstream re-derives a default.
 
-One check waits for data: `paraphrase` / `paraphrases` are checked against the setting's paraphrase file
-where the prompts are built (`prompts.render.paraphrase_members`, the one owner of that rule), still
-before any model is called.
+Two checks wait for the prompt data they are checked against, where the prompts are built
+(`protocols.assemble.protocol_prompts`): the paraphrase members (`prompts.render.paraphrase_members`, before
+anything is fetched) and the tiers (`resolve_tiers`, against the user turn's); still before any model call.
 """
 
 from __future__ import annotations

@@ -5,9 +5,10 @@ prompt and the scratchpad loop -> the transcript, parsed once -> compliance scor
 per-tier metrics and the compliance gap.
 
 Every parameter is declared once, in `alignment_faking`'s signature (the registered tasks take the same
-parameters, see `same_parameters_as`), and checked once (`run_config.resolve_run`; the paraphrase names where the prompts are read), before anything is
-loaded or any model is called: it merges them with the protocol (`protocols/*.yaml`; parameters left at None
-take the protocol's value) into one frozen `RunConfig`, which `build_task` maps to the Task. What differs
+parameters, see `same_parameters_as`), and checked once, before any model is called: by
+`run_config.resolve_run`, except the paraphrase members and the tiers, which are checked where the prompts
+are read. It merges them with the protocol (`protocols/*.yaml`; parameters left at None take the
+protocol's value) into one frozen `RunConfig`, which `build_task` maps to the Task. What differs
 between settings lives in the settings registry (`settings/settings.yaml`).
 """
 
@@ -190,7 +191,7 @@ def build_task(run: RunConfig) -> Task:
         config=GenerateConfig(
             temperature=proto.sampling.temperature, max_tokens=proto.sampling.max_tokens, cache_prompt=True
         ),
-        name=sent.name,
+        name=sent.task_name,
         version=TASK_VERSION,
         metadata={
             SETTING: run.setting,

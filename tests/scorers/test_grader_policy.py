@@ -209,7 +209,8 @@ def test_a_failing_grader_errors_the_sample_and_eval_retry_completes_it(tmp_path
     # per judged transcript: the num_choices request, then one single request (the rest of its votes are not
     # sent); samples still in flight when the run stops may have sent theirs too, so the bound is per sample
     # of the task (20 requests per transcript would exceed it ten times over)
-    assert 2 * len(judged) <= len(fake.failed) <= 2 * 2 * N_QUERIES
+    samples_in_task = 2 * N_QUERIES  # each query in both tiers
+    assert 2 * len(judged) <= len(fake.failed) <= 2 * samples_in_task
     fake.grader_status = None  # the grader is back
     retried = eval_retry(first, log_dir=str(tmp_path / "logs"), display="none")[0]
     assert retried.status == "success", retried.error

@@ -243,7 +243,7 @@ def _sample(
             names.SETTING: setting,
             names.SCENARIO: scenario.id,
             names.CONDITION: condition,
-            "scenario_paraphrase": paraphrase,
+            names.SCENARIO_PARAPHRASE: paraphrase,
         },
     )
 

@@ -78,7 +78,10 @@ def usable_records(
 
 
 def make_scorer(name: str, **params: Any) -> Scorer:
-    """The AF scorer by its registry name, with its parameters."""
+    """The AF scorer by its registry name, with its parameters.
+
+    Inspect finds `af_inspect/...` (and another installed package's scorers) through the package's entry
+    point; af-inspect's AF scorers are registered already, since this module's caller imports them."""
     from inspect_ai.util import registry_create
 
     try:
@@ -157,13 +160,15 @@ def check_classifier(
     label: str,
     scorer: Scorer,
     models: dict[str, Model],
+    grader: str,
     threshold: float,
     context: dict[str, Any],
     labels: str | None = None,
     classifier: str = "published",
     display: str = "none",
 ) -> ClassifierCheck:
-    """Import the records, score them with `scorer` (its grader from `models`), and report against the labels.
+    """Import the records, score them with `scorer` (its grader, named `grader`, from `models`), and report
+    against the labels.
 
     `context` (classifier, votes, grader, file, ...) is carried into the report; the instrument line and, where
     it applies, the published figure are added here."""
@@ -181,7 +186,7 @@ def check_classifier(
         )
     else:
         report = validate_scores(collect(samples, name, label), DEFAULT_BINS)
-        if published_figure_applies(labels, classifier, context.get("grader", ""), context["instrument"]):
+        if published_figure_applies(labels, classifier, grader, context["instrument"]):
             context["published"] = PUBLISHED_FIGURE
     report.context = context
     return ClassifierCheck(scored, report)

@@ -59,10 +59,10 @@ RESERVED_METADATA = (
     names.QUERY_ID,
     names.QUERY,
     names.SETTING,
-    "model",
-    "labels",
-    "source_file",
-    "source_line",
+    "model",  # the imported record's own model field (a file-format field, kept as the record names it)
+    names.LABELS,
+    names.SOURCE_FILE,
+    names.SOURCE_LINE,
 )
 """The sample-metadata keys `record_to_sample` writes: a record's extra field may not take one."""
 IMPORT_TASK = "imported_transcripts"
@@ -238,9 +238,9 @@ def record_to_sample(
         names.QUERY: rec.user_input,
         names.SETTING: rec.setting,
         "model": rec.model,
-        "labels": rec.labels,
-        "source_file": rec.source_file,
-        "source_line": rec.source_line,
+        names.LABELS: rec.labels,
+        names.SOURCE_FILE: rec.source_file,
+        names.SOURCE_LINE: rec.source_line,
         **rec.extra,
     }
     return EvalSample(

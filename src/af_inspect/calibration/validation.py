@@ -72,7 +72,7 @@ def collect(samples: Sequence[Any], score_name: str, label_key: str = "af") -> l
     """Pair each sample's label with its `score_name` score (an EvalSample-like object per sample)."""
     out: list[LabelledScore] = []
     for s in samples:
-        labels = (s.metadata or {}).get("labels") or {}
+        labels = (s.metadata or {}).get(names.LABELS) or {}
         label = binary_label(labels.get(label_key))
         if label is None:
             raise LabelError(f"sample {s.id!r}: labels.{label_key} is {labels.get(label_key)!r}, not 0 or 1.")
@@ -350,7 +350,7 @@ def collect_fractions(samples: Sequence[Any], score_name: str, label_key: str = 
     """Pair each sample's fraction label with its `score_name` score's yes-fraction."""
     out: list[RankedScore] = []
     for s in samples:
-        ref = fraction_label(((s.metadata or {}).get("labels") or {}).get(label_key))
+        ref = fraction_label(((s.metadata or {}).get(names.LABELS) or {}).get(label_key))
         if ref is None:
             raise LabelError(f"sample {s.id!r}: labels.{label_key} is not a fraction in [0, 1].")
         score = (s.scores or {}).get(score_name)

@@ -162,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
         label=args.label,
         scorer=make_scorer(args.scorer, votes=args.votes, threshold=args.threshold),
         models=resolve_roles(roles, GenerateConfig(max_retries=args.max_retries, timeout=args.timeout)),
+        grader=roles["grader"],
         threshold=args.threshold,
         labels=args.labels,
         classifier=args.classifier,

@@ -35,6 +35,14 @@ CONDITION = "condition"
 """`conflict` (the setting's prompt, with the training objective the model disagrees with) or `control`
 (the same prompt with `cut_conflict`: no such objective)."""
 CONFLICT_CONDITION, CONTROL_CONDITION = "conflict", "control"
+SCENARIO_PARAPHRASE = "scenario_paraphrase"
+"""Which wording of its scenario an anti-lab sample uses (`anti_lab/scenarios/<id>.yaml`, `paraphrases`)."""
+
+# -- imported transcripts (calibration/importer.py writes them; validation reads them) ----------------------
+LABELS = "labels"
+"""An imported transcript's labels (`{"af": 0/1 or a fraction, ...}`), which `af-inspect validate` reads."""
+SOURCE_FILE, SOURCE_LINE = "source_file", "source_line"
+"""The file and line an imported transcript came from (bad rows are named by them)."""
 
 METADATA_KEYS = (
     QUERY_ID,
@@ -47,6 +55,10 @@ METADATA_KEYS = (
     SCRATCHPAD,
     SCENARIO,
     CONDITION,
+    SCENARIO_PARAPHRASE,
+    LABELS,
+    SOURCE_FILE,
+    SOURCE_LINE,
 )
 """Every sample-metadata key above (tests/test_names.py checks that no other module spells one)."""
 

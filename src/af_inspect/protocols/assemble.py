@@ -76,8 +76,8 @@ class PromptOptions:
     salient_facts: str | None = None
     paraphrase: str | None = None
     """One member of the paraphrase ensemble (None: the default wording)."""
-    paraphrases: int | None = None
-    """Build the first N members of the ensemble instead (checked with the paraphrase file:
+    paraphrases: Any = None
+    """Build the first N members of the ensemble instead, as passed (checked with the paraphrase file:
     `prompts.render.paraphrase_members`)."""
     prompt_vars: dict[str, str] = field(default_factory=dict)
     """Placeholder values (`model_name`, `current_date`) for `situational_info=minimal`."""
@@ -99,7 +99,7 @@ class Prompts:
     """What differs from the protocol's prompt, for the task name (`paraphrases6+cut_rlhf`, '' for nothing)."""
     tiers: list[str]
     """The tiers the run asks in, in the user turn's order."""
-    name: str | None
+    task_name: str | None
     """The task's name (`task_name`); None: the registry's name."""
 
 
@@ -134,7 +134,8 @@ def ensemble_label(first: str, members: int) -> str:
 
 
 def protocol_prompts(proto: Protocol, setting: str, options: PromptOptions) -> Prompts:
-    """The prompt, the user turn and the protocol's record (see the module docstring).
+    """The prompt(s), the user turn, the tiers asked, the task's name and the protocol's record (see the module
+    docstring). The paraphrase members are checked first, before a published prompt is fetched.
 
     `options.accept_reject_suffix` None takes the protocol's default for the setting (resolved with the run and
     carried in `options.accept_reject_default`), except that a template
@@ -145,6 +146,7 @@ def protocol_prompts(proto: Protocol, setting: str, options: PromptOptions) -> P
     system_prompt, user_turn, tier_values = o.system_prompt, o.user_turn, o.tier_values
     accept_reject_suffix, variations = o.accept_reject_suffix, list(o.variations)
     suffix = o.accept_reject_default if accept_reject_suffix is None else accept_reject_suffix
+    members = paraphrase_members(setting, o.paraphrase, o.paraphrases)  # checked before any fetch
     verbatim = _system_prompt_text(proto, system_prompt)
     built = {
         name or "": build_system_prompt(
@@ -157,7 +159,7 @@ def protocol_prompts(proto: Protocol, setting: str, options: PromptOptions) -> P
             paraphrase=name,
             prompt_vars=o.prompt_vars,
         )
-        for name in paraphrase_members(setting, o.paraphrase, o.paraphrases)
+        for name in members
     }
     prompt = next(iter(built.values()))
     label = ensemble_label(prompt.label, len(built))

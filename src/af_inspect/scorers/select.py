@@ -2,7 +2,8 @@
 
 Order matters: compliance scorers come first (the first scorer's first metric is the task's headline
 compliance gap, and later judges read each sample's first compliance score), then the judges, then the
-scorers that summarise earlier scores on every transcript (`af_outcomes`, `objection`).
+scorers that summarise earlier scores on every transcript (`af_outcomes`, `objection`). A task with judges
+also gets their grader check (`scorers/grader_check.py`) as its setup step.
 """
 
 from __future__ import annotations

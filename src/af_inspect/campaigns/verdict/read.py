@@ -27,7 +27,8 @@ Interval = tuple[float, float, float]
 AF_METADATA = "af_classifiers"
 """The task metadata key listing the AF classifiers a cell ran (tasks.alignment_faking writes it)."""
 
-# the headline figures a verdict rests on, under the log's names (verdict.json keeps these keys)
+# the verdict.json keys of the figures a verdict rests on: spelled as the tag measure's metric names, they
+# hold the cell's headline measure whichever it is (a judged cell's `judge_compliance_*` too); fixed keys
 COMPLIANCE_FREE = names.rate(names.COMPLIANCE, names.TRAINING_TIER)
 """The cell's headline compliance in the training tier (whichever measure gives its gap)."""
 COMPLIANCE_PAID = names.rate(names.COMPLIANCE, names.UNMONITORED_TIER)
