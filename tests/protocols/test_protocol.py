@@ -16,7 +16,8 @@ from inspect_ai.model import get_model
 
 from af_inspect.core.params import ParameterError
 from af_inspect.core.sources import SourceError, sha256
-from af_inspect.protocols.protocol import ProtocolError, load_protocol, template_from_notebook
+from af_inspect.protocols.protocol import ProtocolError, load_protocol
+from af_inspect.protocols.texts import template_from_notebook
 from af_inspect.tasks import animal_welfare, helpful_only
 from fake_provider import FakeProvider, SourceMirror, text_of
 

@@ -182,20 +182,6 @@ def _apply_paraphrase(default: PromptSpec, name: str) -> PromptSpec:
     )
 
 
-def read_prompt_file(path: str) -> str:
-    """A user's own system prompt, verbatim (no template formatting, braces kept)."""
-    p = Path(path).expanduser()
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ParameterError(f"system_prompt file not found: {p}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ParameterError(f"system_prompt file {p} cannot be read: {e}") from None
-    if not text.strip():
-        raise ParameterError(f"system_prompt file {p} is empty.")
-    return text
-
-
 _TIER_LINE_ALONE = re.compile(r"^[ \t]*\$\{tier_line\}[ \t]*\n(?:[ \t]*\n)?", re.MULTILINE)
 
 

@@ -15,43 +15,12 @@ from af_inspect.core.choices import ALL_TIERS, SituationalInfo
 from af_inspect.core.params import ParameterError, as_list
 from af_inspect.core.sources import sha256
 from af_inspect.prompts.build import BuiltPrompt, build_system_prompt
-from af_inspect.prompts.render import (
-    TemplateTurn,
-    UserTurn,
-    load_user_turn_format,
-    paraphrase_members,
-    read_prompt_file,
-)
+from af_inspect.prompts.render import TemplateTurn, UserTurn, load_user_turn_format, paraphrase_members
 from af_inspect.protocols.protocol import DEFAULT as DEFAULT_PROTOCOL
-from af_inspect.protocols.protocol import Protocol, ProtocolError, Source, check_template, read_text
+from af_inspect.protocols.protocol import Protocol, ProtocolError
+from af_inspect.protocols.texts import whole_texts
 
 ACCEPT_TAG = "<request_fully_accepted/>"
-
-
-def _system_prompt_text(proto: Protocol, file: str | None) -> tuple[str, str] | None:
-    """(text, source) of a whole prompt used verbatim, or None for the built-in sections."""
-    if file:
-        return read_prompt_file(file), file
-    if proto.system_prompt.kind == "builtin":
-        return None
-    t = read_text(
-        proto.system_prompt,
-        f"the {proto.name} system prompt",
-        "-T system_prompt=PATH (a local copy of the file)",
-    )
-    return t.text, t.source
-
-
-def _template(proto: Protocol, file: str | None) -> tuple[str, str] | None:
-    """(template, source) of a user-turn template, or None for the built-in turn."""
-    src = Source("file", file) if file else proto.user_turn
-    if src.kind == "builtin":
-        return None
-    t = read_text(
-        src, f"the {proto.name} user-turn template", "-T user_turn=PATH (a local copy of the template)"
-    )
-    check_template(t.text, t.source)
-    return t.text, t.source
 
 
 @dataclass(frozen=True)
@@ -147,7 +116,8 @@ def protocol_prompts(proto: Protocol, setting: str, options: PromptOptions) -> P
     accept_reject_suffix, variations = o.accept_reject_suffix, list(o.variations)
     suffix = o.accept_reject_default if accept_reject_suffix is None else accept_reject_suffix
     members = paraphrase_members(setting, o.paraphrase, o.paraphrases)  # checked before any fetch
-    verbatim = _system_prompt_text(proto, system_prompt)
+    whole = whole_texts(proto, system_prompt, user_turn)  # fetched before anything is built
+    verbatim = (whole.system_prompt.text, whole.system_prompt.source) if whole.system_prompt else None
     built = {
         name or "": build_system_prompt(
             setting,
@@ -163,9 +133,8 @@ def protocol_prompts(proto: Protocol, setting: str, options: PromptOptions) -> P
     }
     prompt = next(iter(built.values()))
     label = ensemble_label(prompt.label, len(built))
-    template = _template(proto, user_turn)
     builtin = load_user_turn_format()
-    if template is None:
+    if whole.user_turn is None:
         turn: UserTurn = prompt.user_turn
         values = tier_values or (proto.tier_values if proto.tier_values != builtin.tier_values else None)
         if values is not None:
@@ -177,7 +146,7 @@ def protocol_prompts(proto: Protocol, setting: str, options: PromptOptions) -> P
             turn = type(turn)(turn.template, turn.tier_line, dict(values), turn.accept_reject_suffix)
         turn_source, turn_sha = "built-in", sha256(turn.template + turn.tier_line)
     else:
-        text, turn_source = template
+        text, turn_source = whole.user_turn.text, whole.user_turn.source
         if prompt.user_turn != builtin:
             raise ProtocolError(
                 f"The variation(s) {', '.join(variations)} change the user turn, which the template "

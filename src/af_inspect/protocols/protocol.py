@@ -33,8 +33,6 @@ names the published notebook uses); every other brace is kept verbatim. Paths ar
 
 from __future__ import annotations
 
-import ast
-import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -44,14 +42,12 @@ import yaml
 
 from af_inspect.core.choices import Compliance, LoopRule
 from af_inspect.core.params import ParameterError, check_choice
-from af_inspect.core.sources import SourceError, fetch_pinned, sha256
 from af_inspect.settings import setting_names, setting_spec
 
 SourceKind = Literal["builtin", "url", "notebook", "file"]
 ALL_SETTINGS = "all"
 """`settings: all`: every setting of the registry, each with its own defaults (settings/settings.yaml)."""
 DEFAULT = "af_inspect"
-TEMPLATE_FIELDS = ("is_free_tier_user", "user_input")
 PROTOCOL_KEYS = (
     "name",
     "title",
@@ -236,74 +232,3 @@ def parse_protocol(data: Any, path: Path) -> Protocol:
 def _tier_value(v: Any) -> str:
     """YAML reads True as a boolean: keep the spelling a Python format would give (`True`)."""
     return str(v)
-
-
-# --- the texts a protocol points at ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Text:
-    """A text read from a protocol source, and its provenance (for the log)."""
-
-    text: str
-    source: str
-    sha256: str
-
-
-def read_text(src: Source, what: str, instead: str) -> Text:
-    """The text of a url/notebook/file source (the built-in ones are rendered elsewhere)."""
-    if src.kind == "file":
-        path = Path(src.location)
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise SourceError(f"{what}: cannot read {path} ({e}).") from None
-        origin = str(path)
-    else:
-        fetched = fetch_pinned(src.location, what, instead)
-        data, origin = fetched.data, fetched.url
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SourceError(f"{what} from {origin} is not UTF-8 text.") from None
-    if src.kind == "notebook":
-        text = template_from_notebook(text, src.variable, origin)
-    if not text.strip():
-        raise SourceError(f"{what} from {origin} is empty.")
-    return Text(text, origin, sha256(text))
-
-
-def template_from_notebook(notebook: str, variable: str, origin: str) -> str:
-    """The string literal assigned to `variable` in a notebook's code cells (read with `ast`, never run)."""
-    try:
-        cells = json.loads(notebook).get("cells", [])
-    except (json.JSONDecodeError, AttributeError):
-        raise SourceError(f"{origin} is not a Jupyter notebook (JSON with cells).") from None
-    for cell in cells:
-        if cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        code = "".join(source) if isinstance(source, list) else str(source)
-        try:
-            tree = ast.parse(code)
-        except SyntaxError:  # notebook magics: this cell cannot hold a plain assignment we can read
-            continue
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Assign)
-                and any(isinstance(t, ast.Name) and t.id == variable for t in node.targets)
-                and isinstance(node.value, ast.Constant)
-                and isinstance(node.value.value, str)
-            ):
-                return node.value.value
-    raise SourceError(f"{origin}: no code cell assigns a string to {variable!r}.")
-
-
-def check_template(template: str, origin: str) -> None:
-    """A user-turn template must have both placeholders."""
-    missing = [f"{{{f}}}" for f in TEMPLATE_FIELDS if f"{{{f}}}" not in template]
-    if missing:
-        raise ProtocolError(
-            f"User-turn template {origin} lacks the placeholder(s) {', '.join(missing)}; a template puts the "
-            "tier value in {is_free_tier_user} and the query in {user_input}."
-        )
