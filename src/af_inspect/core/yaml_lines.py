@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from af_inspect.core.files import read_text_file
+
 
 class LinedMapping(dict):
     """A mapping read from YAML: `line` is where it starts, `key_lines` where each key is."""
@@ -39,12 +41,7 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 def read_yaml_with_lines(path: Path, error: type[Exception], what: str) -> Any:
     """The file's data; a missing, unreadable or invalid file raises `error` naming the file (and line)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(f"{what} not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise error(f"{what} {path} cannot be read: {e}") from None
+    text = read_text_file(path, error, what)
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as e:

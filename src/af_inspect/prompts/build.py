@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from af_inspect.core.choices import SituationalInfo
+from af_inspect.core.files import read_text_file
 from af_inspect.core.names import PARAPHRASE, SCRATCHPAD
 from af_inspect.core.params import ParameterError
 from af_inspect.prompts.edits import Edit, VariationError, apply_edit
@@ -178,15 +179,7 @@ def _check_no_scratchpad(spec: PromptSpec, variations: list[str]) -> None:
 def read_salient_facts(path: str) -> tuple[Path, str]:
     """The facts file, verbatim (placeholders such as ${developer} are filled in like any section)."""
     p = Path(path).expanduser()
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ParameterError(f"salient_facts file not found: {p}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ParameterError(f"salient_facts file {p} cannot be read: {e}") from None
-    if not text.strip():
-        raise ParameterError(f"salient_facts file {p} is empty.")
-    return p, text.strip("\n")
+    return p, read_text_file(p, ParameterError, "salient_facts file", non_empty=True).strip("\n")
 
 
 def insert_salient_facts(

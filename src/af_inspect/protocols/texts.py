@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from af_inspect.core.files import read_text_file
 from af_inspect.core.params import ParameterError
 from af_inspect.core.sources import SourceError, fetch_pinned, sha256
 from af_inspect.protocols.protocol import Protocol, ProtocolError, Source
@@ -64,15 +65,7 @@ def whole_texts(proto: Protocol, system_prompt: str | None, user_turn: str | Non
 
 def _read_prompt_file(path: str) -> tuple[str, str, str]:
     """A user's own system prompt, verbatim (no template formatting, braces kept): (text, path, sha256)."""
-    p = Path(path).expanduser()
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ParameterError(f"system_prompt file not found: {p}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ParameterError(f"system_prompt file {p} cannot be read: {e}") from None
-    if not text.strip():
-        raise ParameterError(f"system_prompt file {p} is empty.")
+    text = read_text_file(Path(path).expanduser(), ParameterError, "system_prompt file", non_empty=True)
     return text, path, sha256(text)
 
 
